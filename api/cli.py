@@ -1,0 +1,114 @@
+"""The `prebook` command: dev, serve, migrate, token, qstash-dev, fakebox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from api.settings import Settings, SettingsError
+
+
+def _settings(mode: str | None = None) -> Settings:
+    try:
+        return Settings.from_env(os.environ, mode=mode)  # type: ignore[arg-type]
+    except SettingsError as exc:
+        print(f"prebook: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from models.migrate import apply_migrations
+
+    settings = _settings()
+    applied = asyncio.run(apply_migrations(settings.database_url))
+    print(f"migrations applied: {', '.join(applied) if applied else 'none (up to date)'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from models.migrate import apply_migrations
+
+    mode = "dev" if os.environ.get("PREBOOK_ENV") == "dev" else "production"
+    settings = _settings(mode)
+    if not args.no_migrate:
+        asyncio.run(apply_migrations(settings.database_url))
+    host = args.host or settings.host
+    port = args.port or settings.port
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                proxy_headers=True, ws="websockets-sansio")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from api.auth import mint_token
+
+    settings = _settings()
+    print(mint_token(email=args.email, secret=str(settings.auth_jwt_secret), admin=args.admin,
+                     ttl_seconds=args.ttl))
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from api.dev import run_dev
+
+    return run_dev(_settings("dev"))
+
+
+def cmd_qstash_dev(args: argparse.Namespace, rest: Sequence[str]) -> int:
+    from localqstash.cli import main as qstash_main
+
+    return qstash_main(list(rest))
+
+
+def cmd_fakebox(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from booking.fakebox import FakeBoxConfig, create_app
+
+    port = args.port or int(os.environ.get("FAKEBOX_PORT", "8090"))
+    uvicorn.run(create_app(FakeBoxConfig()), host=args.host, port=port, log_level="warning")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="prebook", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="API + localqstash + fake box + SQLite, all on loopback")
+    serve = sub.add_parser("serve", help="run the API (production mode unless PREBOOK_ENV=dev)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
+    sub.add_parser("migrate", help="apply database migrations (DATABASE_URL)")
+    token = sub.add_parser("token", help="print a JWT for a user (AUTH_JWT_SECRET)")
+    token.add_argument("--email", required=True)
+    token.add_argument("--admin", action="store_true")
+    token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="seconds (default 7 days)")
+    sub.add_parser("qstash-dev", help="run localqstash alone (--host --port --data-dir)",
+                   add_help=False)
+    fakebox = sub.add_parser("fakebox", help="run the fake AimHarder box alone")
+    fakebox.add_argument("--host", default="127.0.0.1")
+    fakebox.add_argument("--port", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv[:1] == ["qstash-dev"]:
+        return cmd_qstash_dev(argparse.Namespace(), argv[1:])
+    args = parser.parse_args(argv)
+    commands = {
+        "dev": cmd_dev, "serve": cmd_serve, "migrate": cmd_migrate, "token": cmd_token,
+        "fakebox": cmd_fakebox,
+    }
+    return commands[args.command](args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""`prebook dev`: the whole system on loopback in one command, with no account anywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from api.auth import mint_token
+from api.settings import Settings
+
+DEMO_EMAIL = "athlete@example.com"
+DEMO_PASSWORD = "wod"
+DEMO_BOX_ID = "10001"
+DEMO_SUBDOMAIN = "demo"
+DEMO_TZ = ZoneInfo("Europe/Madrid")
+DEMO_OPENS_IN = timedelta(seconds=60)
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env)
+
+
+def _wait_ready(url: str, headers: dict[str, str] | None = None, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, headers=headers, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"prebook dev: {url} did not come up in {timeout:.0f}s")
+        time.sleep(0.1)
+
+
+def create_demo_class(fakebox_url: str, opens_in: timedelta = DEMO_OPENS_IN) -> dict[str, str]:
+    """A demo class whose booking window opens `opens_in` from now (4-day window)."""
+    opens_at = (datetime.now(UTC) + opens_in).replace(microsecond=0)
+    start = (opens_at + timedelta(days=4)).astimezone(DEMO_TZ)
+    end = start + timedelta(hours=1)
+    body = {
+        "box": DEMO_SUBDOMAIN,
+        "day": start.date().isoformat(),
+        "time": f"{start:%H:%M}-{end:%H:%M}",
+        "name": "Demo WOD (opens soon)",
+        "capacity": 10,
+        "opensAt": opens_at.isoformat(),
+    }
+    answer = httpx.post(f"{fakebox_url}/_fake/classes", json=body, timeout=5)
+    answer.raise_for_status()
+    return {**body, **answer.json()}
+
+
+def _banner(settings: Settings, token: str, demo: dict[str, str]) -> str:
+    graphiql = f"http://{settings.host}:{settings.port}/graphql"
+    example = (
+        "mutation Connect {\n"
+        f'  connectAimharder(input: {{email: "{DEMO_EMAIL}", password: "{DEMO_PASSWORD}"}}) {{\n'
+        "    __typename ... on AimharderAccount { email boxes { id name timezone } }\n"
+        "    ... on InvalidCredentials { message }\n  }\n}\n\n"
+        "query Classes {\n"
+        f'  classes(boxId: "{DEMO_BOX_ID}", day: "{demo["day"]}") {{ id name time opensAt }}\n'
+        "}\n\n"
+        "mutation Prebook {\n"
+        f'  createPrebooking(input: {{boxId: "{DEMO_BOX_ID}", classId: "{demo["id"]}", '
+        f'day: "{demo["day"]}"}}) {{\n'
+        "    __typename ... on Prebooking { id status opensAt qstashMessageId }\n"
+        "    ... on ValidationError { field message }\n  }\n}\n\n"
+        "query Status {\n  prebookings(first: 5) { edges { node { id status outcome bookState "
+        "firedAt latenessMs } } }\n}"
+    )
+    return "\n".join([
+        "",
+        "prebook dev is running (nothing outside this machine is contacted):",
+        f"  GraphiQL     {graphiql}",
+        f"  localqstash  {settings.qstash_url}",
+        f"  fake box     {settings.aimharder_login_url}  (account {DEMO_EMAIL} / {DEMO_PASSWORD})",
+        f"  database     {settings.database_url}",
+        "",
+        "Dev JWT for the demo user (GraphiQL headers):",
+        json.dumps({"Authorization": f"Bearer {token}"}),
+        "",
+        f"Demo class {demo['id']} ({demo['day']} {demo['time']}) opens for booking at "
+        f"{demo['opensAt']}, about a minute from now. Example operations:",
+        "",
+        example,
+        "",
+    ])
+
+
+def run_dev(settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from models.migrate import apply_migrations
+
+    env = dict(os.environ)
+    children: list[subprocess.Popen[bytes]] = []
+    if "QSTASH_TOKEN" not in os.environ:
+        data_dir = settings.data_dir / "localqstash"
+        children.append(_spawn(["qstash-dev", "--port", str(settings.qstash_dev_port),
+                                "--data-dir", str(data_dir)], env))
+    fakebox_url = f"http://127.0.0.1:{settings.fakebox_port}"
+    if "AIMHARDER_LOGIN_URL" not in os.environ:
+        settings = settings.replace(
+            aimharder_login_url=fakebox_url, aimharder_box_url=fakebox_url + "/{subdomain}"
+        )
+        children.append(_spawn(["fakebox", "--port", str(settings.fakebox_port)], env))
+
+    def stop_children(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    try:
+        applied = asyncio.run(apply_migrations(settings.database_url))
+        print(f"prebook dev: migrations applied: {', '.join(applied) or 'none (up to date)'}")
+        if "QSTASH_TOKEN" not in os.environ:
+            _wait_ready(f"{settings.qstash_url}/v2/keys",
+                        {"Authorization": f"Bearer {settings.qstash_token}"})
+        demo = {"id": "?", "day": "?", "time": "?", "opensAt": "?"}
+        if "AIMHARDER_LOGIN_URL" not in os.environ:
+            _wait_ready(f"{fakebox_url}/_fake/requests")
+            demo = create_demo_class(fakebox_url)
+        token = mint_token(email=DEMO_EMAIL, secret=str(settings.auth_jwt_secret))
+        print(_banner(settings, token, demo), flush=True)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_level="info", ws="websockets-sansio")
+    finally:
+        stop_children()
+    return 0

@@ -1,0 +1,156 @@
+"""One frozen settings object, read once from the environment and passed explicitly."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from starlette.datastructures import Secret
+
+from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
+
+Mode = Literal["dev", "production"]
+
+DEV_AUTH_JWT_SECRET = "prebook-dev-jwt-secret-not-for-production"
+DEV_SECRET_KEY = "prebook-dev-secret-key-not-for-production"
+DEV_QSTASH_PORT = 8080
+DEV_FAKEBOX_PORT = 8090
+REAL_AIMHARDER_LOGIN_URL = "https://aimharder.com"
+REAL_AIMHARDER_BOX_URL = "https://{subdomain}.aimharder.com"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _number(name: str, raw: str, kind: type[int] | type[float]) -> float:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: Mode = "dev"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    qstash_enabled: bool = True
+    qstash_url: str = f"http://127.0.0.1:{DEV_QSTASH_PORT}"
+    qstash_token: Secret = field(default=Secret(DEV_TOKEN), repr=False)
+    qstash_current_signing_key: Secret = field(default=Secret(DEV_CURRENT_SIGNING_KEY), repr=False)
+    qstash_next_signing_key: Secret = field(default=Secret(DEV_NEXT_SIGNING_KEY), repr=False)
+    auth_jwt_secret: Secret = field(default=Secret(DEV_AUTH_JWT_SECRET), repr=False)
+    secret_key: Secret = field(default=Secret(DEV_SECRET_KEY), repr=False)
+    aimharder_login_url: str = REAL_AIMHARDER_LOGIN_URL
+    aimharder_box_url: str = REAL_AIMHARDER_BOX_URL
+    lead_seconds: float = 5.0
+    fire_offset_ms: float = 0.0
+    too_early_window_ms: float = 3000.0
+    qstash_dev_port: int = DEV_QSTASH_PORT
+    fakebox_port: int = DEV_FAKEBOX_PORT
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(
+                self, "database_url", f"sqlite://{(self.data_dir / 'prebook.sqlite3').as_posix()}"
+            )
+        if "{subdomain}" not in self.aimharder_box_url:
+            raise SettingsError("AIMHARDER_BOX_URL must contain '{subdomain}'")
+        if self.lead_seconds < 1:
+            raise SettingsError("PREBOOK_LEAD_SECONDS must be at least 1")
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, mode: Mode | None = None) -> Settings:
+        """Read the environment contract of ARCHITECTURE.md.
+
+        In production mode every secret and the public URL are required; in dev mode they fall
+        back to the embedded localqstash, the fake box's neighbours and dev-only secrets.
+        """
+        env = {k: v for k, v in environ.items() if v != ""}
+        chosen: Mode = mode or ("production" if env.get("PREBOOK_ENV") == "production" else "dev")
+        if chosen == "production":
+            required = [
+                "QSTASH_TOKEN",
+                "QSTASH_CURRENT_SIGNING_KEY",
+                "QSTASH_NEXT_SIGNING_KEY",
+                "PUBLIC_URL",
+                "AUTH_JWT_SECRET",
+                "SECRET_KEY",
+            ]
+            if not _bool("QSTASH_ENABLED", env.get("QSTASH_ENABLED", "true")):
+                required = [n for n in required if not n.startswith("QSTASH_")]
+            missing = [name for name in required if name not in env]
+            if missing:
+                raise SettingsError(
+                    "production mode needs these environment variables: " + ", ".join(missing)
+                )
+        defaults = cls()
+        port = int(_number("PREBOOK_PORT", env.get("PREBOOK_PORT", "8000"), int))
+        qstash_dev_port = int(
+            _number("QSTASH_DEV_PORT", env.get("QSTASH_DEV_PORT", str(DEV_QSTASH_PORT)), int)
+        )
+        fakebox_port = int(
+            _number("FAKEBOX_PORT", env.get("FAKEBOX_PORT", str(DEV_FAKEBOX_PORT)), int)
+        )
+        public_default = f"http://127.0.0.1:{port}"
+        qstash_default = "https://qstash.upstash.io" if chosen == "production" else (
+            f"http://127.0.0.1:{qstash_dev_port}"
+        )
+
+        def secret(name: str, fallback: Secret) -> Secret:
+            return Secret(env[name]) if name in env else fallback
+
+        return cls(
+            mode=chosen,
+            host=env.get("PREBOOK_HOST", "127.0.0.1" if chosen == "dev" else "0.0.0.0"),
+            port=port,
+            data_dir=Path(env.get("PREBOOK_DATA_DIR", "var")),
+            database_url=env.get("DATABASE_URL", ""),
+            public_url=env.get("PUBLIC_URL", public_default).rstrip("/"),
+            qstash_enabled=_bool("QSTASH_ENABLED", env.get("QSTASH_ENABLED", "true")),
+            qstash_url=env.get("QSTASH_URL", qstash_default).rstrip("/"),
+            qstash_token=secret("QSTASH_TOKEN", defaults.qstash_token),
+            qstash_current_signing_key=secret(
+                "QSTASH_CURRENT_SIGNING_KEY", defaults.qstash_current_signing_key
+            ),
+            qstash_next_signing_key=secret(
+                "QSTASH_NEXT_SIGNING_KEY", defaults.qstash_next_signing_key
+            ),
+            auth_jwt_secret=secret("AUTH_JWT_SECRET", defaults.auth_jwt_secret),
+            secret_key=secret("SECRET_KEY", defaults.secret_key),
+            aimharder_login_url=env.get("AIMHARDER_LOGIN_URL", REAL_AIMHARDER_LOGIN_URL).rstrip(
+                "/"
+            ),
+            aimharder_box_url=env.get("AIMHARDER_BOX_URL", REAL_AIMHARDER_BOX_URL).rstrip("/"),
+            lead_seconds=_number(
+                "PREBOOK_LEAD_SECONDS", env.get("PREBOOK_LEAD_SECONDS", "5"), float
+            ),
+            fire_offset_ms=_number(
+                "PREBOOK_FIRE_OFFSET_MS", env.get("PREBOOK_FIRE_OFFSET_MS", "0"), float
+            ),
+            qstash_dev_port=qstash_dev_port,
+            fakebox_port=fakebox_port,
+        )

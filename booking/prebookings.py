@@ -1,0 +1,243 @@
+"""The prebooking service: create (validate, discover, schedule), cancel, read."""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from booking import accounts
+from booking.aimharder import AimharderSession, ClassInfo
+from booking.execution import record_outcome
+from booking.opening import BookingWindow, WindowUnit, parse_booking_window
+from booking.outcomes import Outcome, classify
+from booking.services import Services
+from jobs.catalog import EXECUTE_PREBOOKING
+from jobs.client import PublishFailed
+from jobs.payloads import ExecutePrebooking
+from models.prebookings import Prebooking, PrebookingStatus
+from models.users import AimharderBox, User
+
+log = logging.getLogger(__name__)
+
+MAX_ID_LENGTH = 64
+
+
+class ValidationFailed(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class ClassNotFound(Exception):
+    pass
+
+
+class Duplicate(Exception):
+    def __init__(self, existing: Prebooking | None) -> None:
+        super().__init__("you already have a prebooking for this class")
+        self.existing = existing
+
+
+class SchedulingFailed(Exception):
+    def __init__(self, prebooking: Prebooking, message: str) -> None:
+        super().__init__(message)
+        self.prebooking = prebooking
+        self.message = message
+
+
+class NotFound(Exception):
+    pass
+
+
+class AlreadyExecuted(Exception):
+    def __init__(self, prebooking: Prebooking) -> None:
+        super().__init__(f"prebooking is already {prebooking.status.value}")
+        self.prebooking = prebooking
+
+
+@dataclass(frozen=True)
+class NewPrebooking:
+    box_id: str
+    class_id: str
+    day: date
+    family_id: str | None = None
+    opens_at: datetime | None = None
+
+    def validated(self) -> NewPrebooking:
+        for name, value in (("boxId", self.box_id), ("classId", self.class_id)):
+            if not value.strip():
+                raise ValidationFailed(name, "must not be empty")
+            if len(value) > MAX_ID_LENGTH or not value.strip().isalnum():
+                raise ValidationFailed(name, "must be a short AimHarder id (letters and digits)")
+        if self.family_id is not None and (
+            len(self.family_id) > MAX_ID_LENGTH or not self.family_id.isalnum()
+        ):
+            raise ValidationFailed("familyId", "must be a short AimHarder id (letters and digits)")
+        if self.opens_at is not None and self.opens_at.tzinfo is None:
+            raise ValidationFailed("opensAt", "must include a time zone offset")
+        today = datetime.now(UTC).date()
+        if self.day < today - timedelta(days=1):
+            raise ValidationFailed("day", "is in the past")
+        if self.day > today + timedelta(days=400):
+            raise ValidationFailed("day", "is too far in the future")
+        return NewPrebooking(
+            self.box_id.strip(), self.class_id.strip(), self.day, self.family_id,
+            self.opens_at.astimezone(UTC) if self.opens_at else None,
+        )
+
+
+def _dedup_key(user: User, new: NewPrebooking) -> str:
+    return f"{user.id}:{new.box_id}:{new.class_id}:{new.day.isoformat()}:{new.family_id or ''}"
+
+
+async def box_of(account: accounts.AimharderAccount, box_id: str) -> AimharderBox:
+    for box in account.boxes:
+        if box.box_id == box_id:
+            return box
+    raise ValidationFailed("boxId", "is not a box your AimHarder account can book at")
+
+
+async def list_classes(
+    user: User, *, box_id: str, day: date, services: Services
+) -> tuple[AimharderBox, list[ClassInfo]]:
+    account = await accounts.account_for(user)
+    box = await box_of(account, box_id)
+    session = await accounts.fresh_session(
+        account, aimharder=services.aimharder, vault=services.vault
+    )
+    classes = await services.aimharder.list_classes(
+        session, subdomain=box.subdomain, box_id=box.box_id, day=day
+    )
+    return box, classes
+
+
+def known_opening(box: AimharderBox, gym_class: ClassInfo) -> datetime | None:
+    if box.window_amount is None or box.window_unit is None:
+        return None
+    window = BookingWindow(box.window_amount, WindowUnit(box.window_unit))
+    return window.opening_for(gym_class.start, box.timezone)
+
+
+async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebooking:
+    """Validate, find the class, know or discover the opening, store, schedule."""
+    new = new.validated()
+    key = _dedup_key(user, new)
+    existing = await Prebooking.get_or_none(dedup_key=key)
+    if existing is not None:
+        raise Duplicate(existing)
+    account = await accounts.account_for(user)
+    box = await box_of(account, new.box_id)
+    session = await accounts.fresh_session(
+        account, aimharder=services.aimharder, vault=services.vault
+    )
+    classes = await services.aimharder.list_classes(
+        session, subdomain=box.subdomain, box_id=box.box_id, day=new.day,
+        family_id=new.family_id,
+    )
+    gym_class = next((c for c in classes if c.id == new.class_id), None)
+    if gym_class is None:
+        raise ClassNotFound(f"class {new.class_id} is not on {new.day.isoformat()} at this box")
+
+    fields = dict(
+        user=user, box_id=box.box_id, box_subdomain=box.subdomain, box_timezone=box.timezone,
+        class_id=gym_class.id, class_name=gym_class.name, class_time=gym_class.time,
+        day=new.day, family_id=new.family_id, dedup_key=key,
+    )
+    if new.opens_at is not None:
+        return await _store_and_schedule(fields, new.opens_at, services=services)
+    return await _discover(fields, box, gym_class, session, services=services)
+
+
+async def _insert(fields: dict[str, object], opens_at: datetime) -> Prebooking:
+    try:
+        return await Prebooking.create(**fields, opens_at=opens_at)
+    except IntegrityError:
+        raise Duplicate(await Prebooking.get_or_none(dedup_key=fields["dedup_key"])) from None
+
+
+async def _discover(
+    fields: dict[str, object],
+    box: AimharderBox,
+    gym_class: ClassInfo,
+    session: AimharderSession,
+    *,
+    services: Services,
+) -> Prebooking:
+    """Try to book: "too early" tells the window; an open window simply books now."""
+    aimharder = services.aimharder
+    answer = await aimharder.book(
+        session, subdomain=box.subdomain, class_id=gym_class.id, day=fields["day"],  # type: ignore[arg-type]
+        family_id=fields["family_id"],  # type: ignore[arg-type]
+    )
+    outcome = classify(answer)
+    if outcome is Outcome.TOO_EARLY:
+        window = parse_booking_window(answer.error_code, answer.error_message)
+        if window is None:
+            raise ValidationFailed(
+                "opensAt", "the box did not say when booking opens; give opensAt explicitly"
+            )
+        box.window_amount, box.window_unit = window.amount, window.unit.value
+        await box.save(update_fields=["window_amount", "window_unit"])
+        opens_at = window.opening_for(gym_class.start, box.timezone)
+        return await _store_and_schedule(fields, opens_at, services=services)
+    # The window is already open: what the box answered is the result.
+    prebooking = await _insert(fields, datetime.fromtimestamp(answer.sent_at_ns / 1e9, UTC))
+    await Prebooking.filter(id=prebooking.id).update(status=PrebookingStatus.EXECUTING)
+    prebooking.status = PrebookingStatus.EXECUTING
+    await record_outcome(services, prebooking, answer, error=None, attempts=1,
+                  first_sent_ns=answer.sent_at_ns)
+    return prebooking
+
+
+async def _store_and_schedule(
+    fields: dict[str, object], opens_at: datetime, *, services: Services
+) -> Prebooking:
+    prebooking = await _insert(fields, opens_at)
+    if not services.qstash_enabled:
+        return prebooking
+    lead = timedelta(seconds=services.timing.lead_seconds)
+    not_before = math.floor((opens_at - lead).timestamp())
+    try:
+        message_id = await services.jobs.enqueue(
+            EXECUTE_PREBOOKING,
+            ExecutePrebooking(prebooking_id=prebooking.id),
+            not_before=not_before if not_before > datetime.now(UTC).timestamp() else None,
+            deduplication_id=f"prebooking-{prebooking.id}",
+        )
+    except PublishFailed as exc:
+        prebooking.status = PrebookingStatus.FAILED
+        prebooking.error_message = f"scheduling failed: {exc}"
+        prebooking.dedup_key = None
+        await prebooking.save(update_fields=["status", "error_message", "dedup_key", "updated_at"])
+        raise SchedulingFailed(prebooking, str(exc)) from exc
+    prebooking.qstash_message_id = message_id
+    await prebooking.save(update_fields=["qstash_message_id", "updated_at"])
+    return prebooking
+
+
+async def get_owned(user: User, prebooking_id: uuid.UUID) -> Prebooking | None:
+    return await Prebooking.get_or_none(id=prebooking_id, user=user)
+
+
+async def cancel(user: User, prebooking_id: uuid.UUID, *, services: Services) -> Prebooking:
+    """PENDING -> CANCELLED for the owner; a late delivery then finds nothing to claim."""
+    updated = await Prebooking.filter(
+        id=prebooking_id, user=user, status=PrebookingStatus.PENDING
+    ).update(status=PrebookingStatus.CANCELLED, dedup_key=None)
+    prebooking = await get_owned(user, prebooking_id)
+    if prebooking is None:
+        raise NotFound("no such prebooking")
+    if not updated:
+        if prebooking.status is PrebookingStatus.CANCELLED:
+            return prebooking
+        raise AlreadyExecuted(prebooking)
+    if prebooking.qstash_message_id:
+        await services.jobs.cancel(prebooking.qstash_message_id)
+    services.events.publish(user_id=user.id, prebooking_id=prebooking.id)
+    return prebooking

@@ -1,0 +1,27 @@
+"""The long-lived collaborators services need, created by the app's lifespan and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from booking.aimharder import AimharderClient
+from booking.events import PrebookingEvents
+from jobs.client import JobClient
+from models.encryption import Vault
+
+
+@dataclass(frozen=True)
+class Timing:
+    lead_seconds: float = 5.0  # QStash delivers this long before the opening
+    fire_offset_ms: float = 0.0  # fire this long after the opening (never before it)
+    too_early_window_ms: float = 3000.0  # keep retrying "too early" answers this long
+
+
+@dataclass(frozen=True)
+class Services:
+    aimharder: AimharderClient
+    jobs: JobClient
+    vault: Vault
+    events: PrebookingEvents
+    timing: Timing
+    qstash_enabled: bool = True

@@ -1,0 +1,106 @@
+"""The one route that receives every signed QStash delivery and dispatches it to its job."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from qstash import Receiver
+from qstash.errors import SignatureError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from jobs import ledger
+from jobs.errors import DeliveryError, PayloadInvalid, SignatureInvalid, UnknownJob
+from jobs.registry import JOBS_PREFIX, JobContext, Registry
+from models.deliveries import DeliveryState
+
+log = logging.getLogger(__name__)
+
+# Tolerates small clock differences between QStash and this host for the token's nbf/exp.
+CLOCK_TOLERANCE_SECONDS = 5
+
+
+def error_response(error: DeliveryError) -> Response:
+    """The single mapping from delivery errors to what QStash sees."""
+    headers: dict[str, str] = {}
+    if not error.retryable:
+        headers["Upstash-NonRetryable-Error"] = "true"
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    message = "invalid signature" if isinstance(error, SignatureInvalid) else error.message
+    return JSONResponse({"error": message}, status_code=error.status_code, headers=headers)
+
+
+def verify_signature(receiver: Receiver, request: Request, body: bytes, url: str) -> None:
+    signature = request.headers.get("upstash-signature")
+    if not signature:
+        raise SignatureInvalid("missing Upstash-Signature")
+    try:
+        text = body.decode("utf-8")
+        receiver.verify(
+            signature=signature, body=text, url=url, clock_tolerance=CLOCK_TOLERANCE_SECONDS
+        )
+    except (SignatureError, UnicodeDecodeError) as exc:
+        raise SignatureInvalid(str(exc)) from None
+
+
+def delivery_route(
+    *,
+    registry: Registry,
+    receiver: Receiver,
+    public_url: str,
+    services: Callable[[], Any],
+) -> Route:
+    """`POST /api/jobs/{path}`: verify, parse, deduplicate, then run the job's handler."""
+
+    async def deliver(request: Request) -> Response:
+        path = request.path_params["job_path"]
+        body = await request.body()
+        message_id = request.headers.get("upstash-message-id", "")
+        try:
+            # Checked against the configured public URL, never the URL this request came in
+            # on: behind a proxy or on an internal address the two differ, and the token's
+            # subject must name the address QStash was told to call.
+            verify_signature(receiver, request, body, public_url + JOBS_PREFIX + path)
+            spec = registry.by_path(path)
+            if spec is None:
+                raise UnknownJob(f"no job at {JOBS_PREFIX}{path}")
+            payload = spec.payload_type.from_body(body)
+            if not message_id:
+                raise PayloadInvalid("missing Upstash-Message-Id")
+        except DeliveryError as error:
+            log.warning("delivery refused path=%s status=%s: %s", path, error.status_code,
+                        error.message)
+            return error_response(error)
+
+        if not await ledger.record_arrival(message_id, spec.name):
+            return JSONResponse({"status": "duplicate", "messageId": message_id})
+        retried = _int(request.headers.get("upstash-retried"))
+        ctx = JobContext(job=spec.name, message_id=message_id, retried=retried,
+                         services=services())
+        try:
+            result = await spec.handler(ctx, payload)
+        except DeliveryError as error:
+            state = DeliveryState.RETRYABLE if error.retryable else DeliveryState.FAILED
+            await ledger.record_result(message_id, state, error.status_code, error.message)
+            log.warning("job %s message=%s failed: %s", spec.name, message_id, error.message)
+            return error_response(error)
+        except Exception as exc:
+            await ledger.record_result(message_id, DeliveryState.RETRYABLE, 500, repr(exc))
+            log.exception("job %s message=%s crashed", spec.name, message_id)
+            return JSONResponse({"error": "internal error"}, status_code=500)
+        await ledger.record_result(message_id, DeliveryState.DONE, 200, json.dumps(result))
+        return JSONResponse({"status": "ok", "result": result})
+
+    return Route(JOBS_PREFIX + "{job_path:path}", deliver, methods=["POST"])
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0

@@ -1,0 +1,1 @@
+"""SQL operations: plain functions of a `sqlite3.Connection`, run by `Store.run`."""

@@ -1,0 +1,1 @@
+"""HTTP routes of the QStash REST API v2 subset."""

@@ -1,0 +1,1 @@
+"""Tortoise models; import them from their modules (models.users, models.prebookings, ...)."""

@@ -1,0 +1,32 @@
+"""Apply the aerich migrations to a database (what `prebook migrate` and `prebook dev` run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aerich import Command
+from tortoise import Tortoise
+
+from models.config import tortoise_config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+async def apply_migrations(database_url: str, location: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply every migration not yet recorded; returns the versions applied."""
+    _ensure_sqlite_dir(database_url)
+    config = tortoise_config(database_url)
+    # aerich's Command needs Tortoise initialised by us when it is used more than once a process.
+    await Tortoise.init(config=config)
+    try:
+        command = Command(tortoise_config=config, app="models", location=str(location))
+        await command.init()
+        return await command.upgrade(run_in_transaction=True)
+    finally:
+        await Tortoise.close_connections()

@@ -1,0 +1,58 @@
+"""Prebookings: one class a user wants booked at the instant its window opens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.users import User
+
+
+class PrebookingStatus(StrEnum):
+    PENDING = "PENDING"
+    EXECUTING = "EXECUTING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+ACTIVE_STATUSES = (PrebookingStatus.PENDING, PrebookingStatus.EXECUTING, PrebookingStatus.COMPLETED)
+
+
+class Prebooking(Model):
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="prebookings", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(PrebookingStatus, max_length=16, default=PrebookingStatus.PENDING)
+    box_id = fields.CharField(max_length=32)
+    box_subdomain = fields.CharField(max_length=100)
+    box_timezone = fields.CharField(max_length=64)
+    class_id = fields.CharField(max_length=64)
+    class_name = fields.CharField(max_length=255, null=True)
+    class_time = fields.CharField(max_length=32, null=True)
+    day = fields.DateField()
+    family_id = fields.CharField(max_length=64, null=True)
+    opens_at = fields.DatetimeField()
+    # Set while the prebooking is live; unique, so a second one for the same class is refused
+    # by the database itself. Cleared on cancel or failure so the user may try again.
+    dedup_key = fields.CharField(max_length=255, null=True, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    claimed_at = fields.DatetimeField(null=True)
+    fired_at = fields.DatetimeField(null=True)
+    answered_at = fields.DatetimeField(null=True)
+    lateness_ms = fields.FloatField(null=True)
+    attempts = fields.IntField(default=0)
+    outcome = fields.CharField(max_length=32, null=True)
+    book_state = fields.IntField(null=True)
+    booking_id = fields.CharField(max_length=64, null=True)
+    error_message = fields.TextField(null=True)
+    qstash_message_id = fields.CharField(max_length=128, null=True)
+    box_date_header = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "prebookings"
+        indexes = (("user", "created_at"), ("status", "opens_at"))

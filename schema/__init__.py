@@ -1,0 +1,34 @@
+"""The Strawberry schema: types, queries, mutations, subscriptions, permissions, context."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.extensions import MaskErrors, QueryDepthLimiter
+
+from schema.context import PublicError
+from schema.mutations import Mutation
+from schema.queries import Query
+from schema.subscriptions import Subscription
+
+MAX_QUERY_DEPTH = 10
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None:  # parse and validation errors
+        return False
+    return not isinstance(original, PublicError | StrawberryGraphQLError)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            lambda: MaskErrors(should_mask_error=_should_mask),
+            lambda: QueryDepthLimiter(MAX_QUERY_DEPTH),
+        ],
+    )

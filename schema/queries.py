@@ -1,0 +1,130 @@
+"""Queries: me, prebooking, prebookings (Relay connection, newest first), classes."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+from tortoise.expressions import Q
+
+from booking import accounts, prebookings
+from booking.aimharder import UpstreamUnavailable as Upstream
+from models.prebookings import Prebooking as PrebookingRow
+from models.users import AimharderAccount as AccountRow
+from schema.context import Context, IsAuthenticated, PublicError
+from schema.types import (
+    AimharderAccount,
+    Box,
+    GymClass,
+    Prebooking,
+    PrebookingStatus,
+    User,
+    parse_prebooking_id,
+)
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+def account_type(account: AccountRow, boxes: list[Any]) -> AimharderAccount:
+    return AimharderAccount(
+        email=account.email,
+        boxes=[Box(id=b.box_id, subdomain=b.subdomain, name=b.name, timezone=b.timezone)
+               for b in boxes],
+        status=account.status.value,
+        last_error=account.last_error,
+    )
+
+
+def _cursor(row: PrebookingRow) -> str:
+    return base64.urlsafe_b64encode(f"{row.created_at.isoformat()}|{row.id}".encode()).decode()
+
+
+def _parse_cursor(raw: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, _, row_id = base64.urlsafe_b64decode(raw.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), uuid.UUID(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise PublicError("after: not a cursor from this API") from None
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = relay.node(permission_classes=[IsAuthenticated])
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def me(self, info: Info[Context, Any]) -> User:
+        user = await info.context.user()
+        account = await AccountRow.get_or_none(user=user).prefetch_related("boxes")
+        principal = info.context.principal
+        return User(
+            id=strawberry.ID(str(user.id)), email=user.email,
+            is_admin=bool(principal and principal.is_admin),
+            aimharder=account_type(account, list(account.boxes)) if account else None,
+        )
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def prebooking(self, info: Info[Context, Any], id: strawberry.ID) -> Prebooking | None:
+        prebooking_id = parse_prebooking_id(id)
+        if prebooking_id is None:
+            return None
+        row = await prebookings.get_owned(await info.context.user(), prebooking_id)
+        return Prebooking.from_row(row) if row else None
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def prebookings(
+        self,
+        info: Info[Context, Any],
+        status: list[PrebookingStatus] | None = None,  # type: ignore[valid-type]
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> relay.Connection[Prebooking]:
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if size < 0 or size > MAX_PAGE_SIZE:
+            raise PublicError(f"first must be between 0 and {MAX_PAGE_SIZE}")
+        query = PrebookingRow.filter(user=await info.context.user())
+        if status:
+            query = query.filter(status__in=[s.value for s in status])
+        if after:
+            created, row_id = _parse_cursor(after)
+            query = query.filter(
+                Q(created_at__lt=created) | Q(created_at=created, id__lt=row_id)
+            )
+        rows = await query.order_by("-created_at", "-id").limit(size + 1)
+        page = rows[:size]
+        edges = [relay.Edge(node=Prebooking.from_row(r), cursor=_cursor(r)) for r in page]
+        return relay.Connection(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=len(rows) > size,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def classes(self, info: Info[Context, Any], box_id: str, day: date) -> list[GymClass]:
+        ctx = info.context
+        try:
+            box, found = await prebookings.list_classes(
+                await ctx.user(), box_id=box_id, day=day, services=ctx.services
+            )
+        except accounts.NotConnected as exc:
+            raise PublicError(str(exc)) from None
+        except prebookings.ValidationFailed as exc:
+            raise PublicError(exc.message) from None
+        except Upstream:
+            raise PublicError("AimHarder is unavailable; try again shortly") from None
+        return [
+            GymClass(
+                id=c.id, name=c.name, time=c.time, capacity=c.capacity, booked=c.booked,
+                opens_at=prebookings.known_opening(box, c), book_state=c.book_state,
+            )
+            for c in found
+        ]

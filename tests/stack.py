@@ -1,0 +1,120 @@
+"""The whole system on loopback for end-to-end tests: localqstash, fake box and the API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from api.app import create_app
+from api.auth import mint_token
+from api.settings import Settings
+from booking.fakebox import FakeBoxConfig
+from booking.fakebox import create_app as create_fakebox
+from localqstash import LocalQStashConfig
+from localqstash import create_app as create_localqstash
+from models.migrate import apply_migrations
+from tests.servers import ServerThread, free_port, serve
+
+MADRID = ZoneInfo("Europe/Madrid")
+DEMO_BOX_ID = "10001"
+
+
+@dataclass
+class Stack:
+    api: ServerThread
+    qstash: ServerThread
+    fakebox: ServerThread
+    settings: Settings
+
+    def token(self, email: str, *, admin: bool = False) -> str:
+        return mint_token(email=email, secret=str(self.settings.auth_jwt_secret), admin=admin)
+
+    def gql(self, query: str, variables: dict[str, Any] | None = None, *,
+            token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answer = httpx.post(f"{self.api.url}/graphql", json={"query": query,
+                            "variables": variables or {}}, headers=headers, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    def fake_class(self, opens_in: float, *, capacity: int = 10,
+                   whole_minute: bool = False) -> dict[str, str]:
+        """A class on the demo box whose window opens `opens_in` seconds from now.
+
+        With `whole_minute` the opening is the first whole minute at least `opens_in` away, so
+        it is exactly the class start minus the box's 4-day window, as on a real box.
+        """
+        opens_at = datetime.now(UTC) + timedelta(seconds=opens_in)
+        if whole_minute:
+            opens_at = opens_at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        start = (opens_at + timedelta(days=4)).astimezone(MADRID)
+        end = start + timedelta(hours=1)
+        body = {"box": "demo", "day": start.date().isoformat(),
+                "time": f"{start:%H:%M}-{end:%H:%M}", "capacity": capacity,
+                "opensAt": opens_at.isoformat()}
+        answer = httpx.post(f"{self.fakebox.url}/_fake/classes", json=body, timeout=5)
+        assert answer.status_code == 200, answer.text
+        return {**body, **answer.json()}
+
+    def fake_member(self, email: str, password: str = "secret-wod") -> tuple[str, str]:
+        """A new member of the fake box (each test books as its own member)."""
+        answer = httpx.post(f"{self.fakebox.url}/_fake/users",
+                            json={"email": email, "password": password}, timeout=5)
+        assert answer.status_code == 200, answer.text
+        return email, password
+
+    def box_requests(self) -> list[dict[str, Any]]:
+        return httpx.get(f"{self.fakebox.url}/_fake/requests", timeout=5).json()  # type: ignore[no-any-return]
+
+    def wait_for(self, query: str, variables: dict[str, Any], token: str, done: Any,
+                 timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            data = self.gql(query, variables, token=token)
+            if done(data):
+                return data
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not reached in {timeout}s: {data}")
+            time.sleep(0.1)
+
+
+def test_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_url: str,
+                  database_url: str | None = None, **overrides: Any) -> Settings:
+    return Settings(
+        mode="dev",
+        port=api_port,
+        data_dir=tmp_path,
+        database_url=database_url or f"sqlite://{tmp_path / 'prebook.sqlite3'}",
+        public_url=f"http://127.0.0.1:{api_port}",
+        qstash_url=qstash_url,
+        aimharder_login_url=fakebox_url,
+        aimharder_box_url=fakebox_url + "/{subdomain}",
+        lead_seconds=1,
+        **overrides,
+    )
+
+
+@contextmanager
+def running_stack(tmp_path: Path, database_url: str | None = None,
+                  **overrides: Any) -> Iterator[Stack]:
+    with ExitStack() as stack:
+        qstash = stack.enter_context(
+            serve(create_localqstash(LocalQStashConfig(data_dir=tmp_path / "localqstash")))
+        )
+        fakebox = stack.enter_context(serve(create_fakebox(FakeBoxConfig())))
+        api_port = free_port()
+        settings = test_settings(tmp_path, api_port=api_port, qstash_url=qstash.url,
+                                 fakebox_url=fakebox.url, database_url=database_url,
+                                 **overrides)
+        asyncio.run(apply_migrations(settings.database_url))
+        api = stack.enter_context(serve(create_app(settings), port=api_port))
+        yield Stack(api=api, qstash=qstash, fakebox=fakebox, settings=settings)
