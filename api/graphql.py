@@ -24,10 +24,10 @@ class GraphQLApp(GraphQL[Context, None]):
         self._jwt_secret = jwt_secret
 
     @cached_property
-    def graphql_ide_html(self) -> str:  # type: ignore[override]
+    def graphql_ide_html(self) -> str:
         return super().graphql_ide_html.replace(CDN_PREFIX, LOCAL_PREFIX)
 
-    async def get_context(  # type: ignore[override]
+    async def get_context(
         self, request: Request | WebSocket, response: Any
     ) -> Context:
         principal, error = None, None

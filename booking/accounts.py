@@ -16,6 +16,8 @@ from booking.aimharder import (
 from models.encryption import Vault
 from models.users import AccountStatus, AimharderAccount, AimharderBox, User
 
+__all__ = ["AimharderAccount", "NotConnected", "account_for", "connect", "fresh_session"]
+
 # A session this close to expiry is renewed before it is used.
 REFRESH_MARGIN = timedelta(minutes=5)
 
@@ -53,7 +55,7 @@ def _store_session(account: AimharderAccount, session: AimharderSession, vault: 
     account.refresh_token_enc = vault.encrypt(session.refresh_token)
     account.token_expires_at = session.expires_at
     account.status = AccountStatus.ACTIVE
-    account.last_error = None
+    account.last_error = None  # type: ignore[assignment]
 
 
 async def account_for(user: User) -> AimharderAccount:

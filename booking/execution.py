@@ -22,8 +22,17 @@ log = logging.getLogger(__name__)
 TOO_EARLY_BACKOFF_S = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
 
 
+# A delivery may hold its request open while it waits for the opening, but not for longer
+# than this beyond the configured lead: a much earlier delivery is sent back to come again.
+MAX_EXTRA_WAIT_S = 30.0
+
+
 class ExecutionDeferred(Exception):
-    """Nothing was fired and the prebooking is PENDING again: a later delivery may succeed."""
+    """Nothing was fired and the prebooking is PENDING: a later delivery may succeed."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,14 @@ async def claim(prebooking_id: uuid.UUID) -> bool:
 
 async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionReport:
     """Run one prebooking to a final state. A prebooking that is not PENDING is left alone."""
+    pending = await Prebooking.get_or_none(id=prebooking_id, status=PrebookingStatus.PENDING)
+    if pending is not None:
+        early_s = (pending.opens_at - datetime.now(UTC)).total_seconds()
+        if early_s > services.timing.lead_seconds + MAX_EXTRA_WAIT_S:
+            raise ExecutionDeferred(
+                f"delivered {early_s:.0f}s before the opening; come back later",
+                retry_after=int(early_s - services.timing.lead_seconds),
+            )
     if not await claim(prebooking_id):
         current = await Prebooking.get_or_none(id=prebooking_id)
         status = current.status.value if current else "MISSING"

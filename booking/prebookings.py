@@ -156,7 +156,7 @@ async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebo
 
 async def _insert(fields: dict[str, object], opens_at: datetime) -> Prebooking:
     try:
-        return await Prebooking.create(**fields, opens_at=opens_at)
+        return await Prebooking.create(**fields, opens_at=opens_at)  # type: ignore[arg-type]
     except IntegrityError:
         raise Duplicate(await Prebooking.get_or_none(dedup_key=fields["dedup_key"])) from None
 

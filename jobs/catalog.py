@@ -14,7 +14,7 @@ async def handle_execute_prebooking(ctx: JobContext, payload: ExecutePrebooking)
     try:
         report = await execute(payload.prebooking_id, services=ctx.services)
     except ExecutionDeferred as exc:
-        raise RetryableJobError(str(exc)) from exc
+        raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
     return report.as_json()
 
 

@@ -23,7 +23,7 @@ class Payload:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):  # type: ignore[arg-type,unused-ignore]
             value = getattr(self, f.name)
             out[_camel(f.name)] = str(value) if isinstance(value, uuid.UUID) else value
         return out
@@ -42,7 +42,7 @@ class Payload:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Self:
         hints = typing.get_type_hints(cls)
-        fields = {_camel(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        fields = {_camel(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type,unused-ignore]
         unknown = sorted(set(data) - set(fields))
         if unknown:
             raise PayloadInvalid(f"unknown field(s): {', '.join(unknown)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
@@ -22,7 +24,9 @@ def _should_mask(error: GraphQLError) -> bool:
     return not isinstance(original, PublicError | StrawberryGraphQLError)
 
 
+@cache
 def build_schema() -> strawberry.Schema:
+    """The schema, built once a process: Strawberry's relay fields cannot be built twice."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -89,7 +89,7 @@ class Query:
             raise PublicError(f"first must be between 0 and {MAX_PAGE_SIZE}")
         query = PrebookingRow.filter(user=await info.context.user())
         if status:
-            query = query.filter(status__in=[s.value for s in status])
+            query = query.filter(status__in=[s.value for s in status])  # type: ignore[attr-defined]
         if after:
             created, row_id = _parse_cursor(after)
             query = query.filter(

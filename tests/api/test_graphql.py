@@ -1,0 +1,117 @@
+"""The GraphQL API's answers to users: typed errors, pagination, offline GraphiQL, secrecy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from tests.e2e.test_scenario import CONNECT, CREATE, connect
+from tests.stack import DEMO_BOX_ID, Stack, running_stack
+
+SOON = (date.today() + timedelta(days=10)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("graphql")) as running:
+        yield running
+
+
+def create(stack: Stack, token: str, **fields: object) -> dict[str, object]:
+    return stack.gql(CREATE, {"input": fields}, token=token)["data"]["createPrebooking"]  # type: ignore[no-any-return]
+
+
+def test_graphiql_is_served_offline_with_the_cdn_files(stack: Stack) -> None:
+    page = httpx.get(f"{stack.api.url}/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert "unpkg.com" not in page.text
+    assets = re.findall(r'(?:src|href)="(/static/vendor/[^"]+)"\s+integrity="([^"]+)"', page.text)
+    assert len(assets) >= 5
+    for path, integrity in assets:
+        algorithm, _, expected = integrity.partition("-")
+        body = httpx.get(stack.api.url + path).content
+        digest = base64.b64encode(hashlib.new(algorithm, body).digest()).decode()
+        assert digest == expected, path
+
+
+def test_not_connected_and_bad_credentials(stack: Stack) -> None:
+    token = stack.token("newcomer@example.com")
+    result = create(stack, token, boxId=DEMO_BOX_ID, classId="123", day=SOON)
+    assert result["__typename"] == "NotConnected"
+    wrong = stack.gql(CONNECT, {"email": "athlete@example.com", "password": "nope"}, token=token)
+    assert wrong["data"]["connectAimharder"]["__typename"] == "InvalidCredentials"
+    not_email = stack.gql(CONNECT, {"email": "nobody", "password": "x"}, token=token)
+    assert not_email["data"]["connectAimharder"]["__typename"] == "InvalidCredentials"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"classId": "../../etc"}, "classId"),
+        ({"classId": ""}, "classId"),
+        ({"boxId": "99999"}, "boxId"),
+        ({"familyId": "a b"}, "familyId"),
+        ({"day": "2001-01-01"}, "day"),
+        ({"opensAt": SOON + "T10:00:00"}, "opensAt"),
+    ],
+)
+def test_bad_input_is_a_validation_error(stack: Stack, fields: dict[str, str], field: str) -> None:
+    token = stack.token("validator@example.com")
+    connect(stack, token, "box-validator-" + field + str(len(fields)) + "@example.com")
+    base = {"boxId": DEMO_BOX_ID, "classId": "123", "day": SOON}
+    result = create(stack, token, **{**base, **fields})
+    assert result == {"__typename": "ValidationError", "field": field,
+                      "message": result["message"]}
+
+
+def test_unknown_class_is_class_not_found(stack: Stack) -> None:
+    token = stack.token("lost@example.com")
+    connect(stack, token, "box-lost@example.com")
+    demo = stack.fake_class(opens_in=3600)
+    result = create(stack, token, boxId=DEMO_BOX_ID, classId="424242", day=demo["day"])
+    assert result["__typename"] == "ClassNotFound"
+
+
+def test_prebookings_page_newest_first(stack: Stack) -> None:
+    token = stack.token("pager@example.com")
+    connect(stack, token, "box-pager@example.com")
+    ids = []
+    for hours in (1, 2, 3):
+        demo = stack.fake_class(opens_in=3600 * hours)
+        result = create(stack, token, boxId=DEMO_BOX_ID, classId=demo["id"], day=demo["day"],
+                        opensAt=demo["opensAt"])
+        ids.append(result["id"])
+    page = """query($after: String) { prebookings(first: 2, after: $after) {
+      edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
+    first = stack.gql(page, {"after": None}, token=token)["data"]["prebookings"]
+    assert [e["node"]["id"] for e in first["edges"]] == [ids[2], ids[1]]
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = stack.gql(page, {"after": first["pageInfo"]["endCursor"]}, token=token)
+    rest = second["data"]["prebookings"]
+    assert [e["node"]["id"] for e in rest["edges"]] == [ids[0]]
+    assert rest["pageInfo"]["hasNextPage"] is False
+    pending = stack.gql("{ prebookings(status: [COMPLETED]) { edges { node { id } } } }",
+                        token=token)
+    assert pending["data"]["prebookings"]["edges"] == []
+    too_many = stack.gql("{ prebookings(first: 1000) { edges { cursor } } }", token=token)
+    assert "first must be between" in too_many["errors"][0]["message"]
+
+
+def test_credentials_are_encrypted_at_rest(stack: Stack) -> None:
+    token = stack.token("secretive@example.com")
+    email, password = stack.fake_member("secretive-member@example.com", "Pa55-unique-secret")
+    data = stack.gql(CONNECT, {"email": email, "password": password}, token=token)
+    assert data["data"]["connectAimharder"]["__typename"] == "AimharderAccount"
+    database = stack.settings.database_url.removeprefix("sqlite://")
+    stored = b"".join(
+        open(path, "rb").read()
+        for path in (database, database + "-wal") if __import__("os").path.exists(path)
+    )
+    assert b"secretive-member@example.com" in stored  # the file is the one in use
+    assert b"Pa55-unique-secret" not in stored

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from api.settings import Settings, SettingsError
+
+PRODUCTION = {
+    "PREBOOK_ENV": "production",
+    "QSTASH_TOKEN": "token-from-upstash",
+    "QSTASH_CURRENT_SIGNING_KEY": "sig_current",
+    "QSTASH_NEXT_SIGNING_KEY": "sig_next",
+    "PUBLIC_URL": "https://prebook.example.com/",
+    "AUTH_JWT_SECRET": "a-long-production-jwt-secret-value",
+    "SECRET_KEY": "a-long-production-secret-key-value",
+}
+
+
+@pytest.mark.parametrize("missing", [k for k in PRODUCTION if k != "PREBOOK_ENV"])
+def test_production_names_each_missing_variable(missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(SettingsError, match=missing):
+        Settings.from_env(env)
+
+
+def test_production_reads_the_contract() -> None:
+    settings = Settings.from_env({**PRODUCTION, "DATABASE_URL": "postgres://db/prebook",
+                                  "PREBOOK_LEAD_SECONDS": "7", "PREBOOK_PORT": "9000"})
+    assert settings.is_production
+    assert settings.public_url == "https://prebook.example.com"
+    assert settings.qstash_url == "https://qstash.upstash.io"
+    assert settings.database_url == "postgres://db/prebook"
+    assert settings.lead_seconds == 7 and settings.port == 9000
+    assert str(settings.qstash_token) == "token-from-upstash"
+
+
+def test_secrets_never_appear_in_repr() -> None:
+    settings = Settings.from_env(PRODUCTION)
+    text = repr(settings)
+    for name in ("QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "AUTH_JWT_SECRET", "SECRET_KEY"):
+        assert PRODUCTION[name] not in text
+
+
+def test_dev_mode_needs_nothing_and_uses_the_local_defaults(tmp_path: object) -> None:
+    settings = Settings.from_env({})
+    assert settings.mode == "dev"
+    assert settings.qstash_url == "http://127.0.0.1:8080"
+    assert settings.public_url == "http://127.0.0.1:8000"
+    assert settings.database_url == "sqlite://var/prebook.sqlite3"
+    assert settings.aimharder_login_url == "https://aimharder.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PREBOOK_LEAD_SECONDS", "soon"), ("PREBOOK_PORT", "eighty"), ("QSTASH_ENABLED", "maybe"),
+     ("AIMHARDER_BOX_URL", "https://box.example.com"), ("PREBOOK_LEAD_SECONDS", "0")],
+)
+def test_malformed_values_are_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from jobs.catalog import build_registry
+from jobs.errors import PayloadInvalid
+from jobs.payloads import ExecutePrebooking
+
+
+def test_payload_round_trips_in_camel_case() -> None:
+    payload = ExecutePrebooking(prebooking_id=uuid.uuid4())
+    assert payload.to_json() == {"prebookingId": str(payload.prebooking_id)}
+    assert ExecutePrebooking.from_json(payload.to_json()) == payload
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b"{}", "missing field: prebookingId"),
+        (b'{"prebookingId": 7}', "must be a UUID"),
+        (b'{"prebookingId": "nope"}', "must be a UUID"),
+        (b'{"prebookingId": "%s", "extra": 1}' % str(uuid.uuid4()).encode(), "unknown field"),
+        (b"\xff\xfe", "not JSON"),
+    ],
+)
+def test_bad_bodies_are_refused_with_a_reason(body: bytes, reason: str) -> None:
+    with pytest.raises(PayloadInvalid, match=reason):
+        ExecutePrebooking.from_body(body)
+
+
+def test_registry_finds_jobs_by_path_and_name() -> None:
+    registry = build_registry()
+    spec = registry.by_path("prebooking/execute")
+    assert spec is not None and spec.name == "prebooking.execute"
+    assert registry.by_name("prebooking.execute") is spec
+    assert spec.route == "/api/jobs/prebooking/execute"
+    assert registry.by_path("../prebooking/execute") is None
