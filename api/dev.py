@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,11 +23,30 @@ DEMO_PASSWORD = "wod"
 DEMO_BOX_ID = "10001"
 DEMO_SUBDOMAIN = "demo"
 DEMO_TZ = ZoneInfo("Europe/Madrid")
-DEMO_OPENS_IN = timedelta(seconds=60)
+DEMO_OPENS_IN = timedelta(seconds=45)
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env)
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _check_ports(ports: dict[str, tuple[str, int]]) -> None:
+    busy = [f"{name} port {port} ({variable})"
+            for variable, (name, port) in ports.items() if _port_in_use("127.0.0.1", port)]
+    if busy:
+        raise SystemExit(
+            "prebook dev: already in use: " + "; ".join(busy)
+            + ". Is another prebook dev running? Stop it or set the variable named."
+        )
 
 
 def _wait_ready(url: str, headers: dict[str, str] | None = None, timeout: float = 30) -> None:
@@ -43,8 +63,14 @@ def _wait_ready(url: str, headers: dict[str, str] | None = None, timeout: float 
 
 
 def create_demo_class(fakebox_url: str, opens_in: timedelta = DEMO_OPENS_IN) -> dict[str, str]:
-    """A demo class whose booking window opens `opens_in` from now (4-day window)."""
-    opens_at = (datetime.now(UTC) + opens_in).replace(microsecond=0)
+    """A demo class whose booking window opens at the first whole minute `opens_in` from now.
+
+    Classes start on whole minutes and open exactly their box's 4-day window before, as on a
+    real box, so the opening prebook discovers from the box's answer is this very instant.
+    """
+    opens_at = (datetime.now(UTC) + opens_in).replace(second=0, microsecond=0) + timedelta(
+        minutes=1
+    )
     start = (opens_at + timedelta(days=4)).astimezone(DEMO_TZ)
     end = start + timedelta(hours=1)
     body = {
@@ -104,6 +130,12 @@ def run_dev(settings: Settings) -> int:
     from models.migrate import apply_migrations
 
     env = dict(os.environ)
+    ports = {"PREBOOK_PORT": ("API", settings.port)}
+    if "QSTASH_TOKEN" not in os.environ:
+        ports["QSTASH_DEV_PORT"] = ("localqstash", settings.qstash_dev_port)
+    if "AIMHARDER_LOGIN_URL" not in os.environ:
+        ports["FAKEBOX_PORT"] = ("fake box", settings.fakebox_port)
+    _check_ports(ports)
     children: list[subprocess.Popen[bytes]] = []
     if "QSTASH_TOKEN" not in os.environ:
         data_dir = settings.data_dir / "localqstash"
@@ -137,9 +169,20 @@ def run_dev(settings: Settings) -> int:
             _wait_ready(f"{fakebox_url}/_fake/requests")
             demo = create_demo_class(fakebox_url)
         token = mint_token(email=DEMO_EMAIL, secret=str(settings.auth_jwt_secret))
-        print(_banner(settings, token, demo), flush=True)
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                    log_level="info", ws="websockets-sansio")
+        server = uvicorn.Server(uvicorn.Config(
+            create_app(settings), host=settings.host, port=settings.port, log_level="info",
+            ws="websockets-sansio",
+        ))
+
+        async def serve() -> None:
+            serving = asyncio.create_task(server.serve())
+            while not server.started and not serving.done():
+                await asyncio.sleep(0.05)
+            if server.started:  # the banner only once the API answers
+                print(_banner(settings, token, demo), flush=True)
+            await serving
+
+        asyncio.run(serve())
     finally:
         stop_children()
     return 0
