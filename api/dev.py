@@ -176,7 +176,7 @@ def run_dev(settings: Settings) -> int:
 
         async def serve() -> None:
             serving = asyncio.create_task(server.serve())
-            while not server.started and not serving.done():
+            while not server.started and not serving.done():  # noqa: ASYNC110 (no event to await)
                 await asyncio.sleep(0.05)
             if server.started:  # the banner only once the API answers
                 print(_banner(settings, token, demo), flush=True)
