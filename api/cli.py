@@ -1,4 +1,5 @@
-"""The `prebook` command: dev, serve, migrate, token, qstash-dev, fakebox."""
+"""The `prebook` command: dev, serve, migrate, token, schedules, health, dlq, prebookings,
+qstash-dev, fakebox."""
 
 from __future__ import annotations
 
@@ -76,6 +77,21 @@ def cmd_fakebox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_operator(args: argparse.Namespace) -> int:
+    from api import commands
+
+    names = {
+        ("schedules", "sync"): commands.schedules_sync,
+        ("schedules", "list"): commands.schedules_list,
+        ("health", None): commands.health,
+        ("dlq", "list"): commands.dlq_list,
+        ("dlq", "reconcile"): commands.dlq_reconcile,
+        ("prebookings", "reschedule"): commands.prebookings_reschedule,
+    }
+    run = names[(args.command, getattr(args, "action", None))]
+    return asyncio.run(run(_settings()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prebook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="seconds (default 7 days)")
     sub.add_parser("qstash-dev", help="run localqstash alone (--host --port --data-dir)",
                    add_help=False)
+    schedules = sub.add_parser("schedules", help="cron schedules declared in code")
+    schedules.add_argument("action", choices=["sync", "list"],
+                           help="sync: make QStash hold exactly the declared ones; "
+                                "list: declared versus present (exit 1 when they differ)")
+    sub.add_parser("health", help="QStash configuration, reachability, schedules, DLQ")
+    dlq = sub.add_parser("dlq", help="the dead-letter queue")
+    dlq.add_argument("action", choices=["list", "reconcile"])
+    prebookings = sub.add_parser("prebookings", help="prebooking maintenance")
+    prebookings.add_argument("action", choices=["reschedule"],
+                             help="publish messages for PENDING prebookings that have none")
     fakebox = sub.add_parser("fakebox", help="run the fake AimHarder box alone")
     fakebox.add_argument("--host", default="127.0.0.1")
     fakebox.add_argument("--port", type=int)
@@ -105,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commands = {
         "dev": cmd_dev, "serve": cmd_serve, "migrate": cmd_migrate, "token": cmd_token,
-        "fakebox": cmd_fakebox,
+        "fakebox": cmd_fakebox, "schedules": cmd_operator, "health": cmd_operator,
+        "dlq": cmd_operator, "prebookings": cmd_operator,
     }
     return commands[args.command](args)
 

@@ -64,6 +64,12 @@ class Settings:
     too_early_window_ms: float = 3000.0
     qstash_dev_port: int = DEV_QSTASH_PORT
     fakebox_port: int = DEV_FAKEBOX_PORT
+    retention_days: int = 90
+    missed_after_s: float = 60.0
+    stuck_after_s: float = 180.0
+    sync_schedules_on_startup: bool = False
+    smtp_url: Secret | None = field(default=None, repr=False)
+    smtp_from: str = "prebook <noreply@prebook.local>"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -74,6 +80,8 @@ class Settings:
             raise SettingsError("AIMHARDER_BOX_URL must contain '{subdomain}'")
         if self.lead_seconds < 1:
             raise SettingsError("PREBOOK_LEAD_SECONDS must be at least 1")
+        if self.retention_days < 1:
+            raise SettingsError("PREBOOK_RETENTION_DAYS must be at least 1")
 
     @property
     def is_production(self) -> bool:
@@ -153,4 +161,18 @@ class Settings:
             ),
             qstash_dev_port=qstash_dev_port,
             fakebox_port=fakebox_port,
+            retention_days=int(
+                _number("PREBOOK_RETENTION_DAYS", env.get("PREBOOK_RETENTION_DAYS", "90"), int)
+            ),
+            missed_after_s=_number(
+                "PREBOOK_MISSED_AFTER_S", env.get("PREBOOK_MISSED_AFTER_S", "60"), float
+            ),
+            stuck_after_s=_number(
+                "PREBOOK_STUCK_AFTER_S", env.get("PREBOOK_STUCK_AFTER_S", "180"), float
+            ),
+            sync_schedules_on_startup=_bool(
+                "PREBOOK_SYNC_SCHEDULES", env.get("PREBOOK_SYNC_SCHEDULES", "false")
+            ),
+            smtp_url=Secret(env["SMTP_URL"]) if "SMTP_URL" in env else None,
+            smtp_from=env.get("SMTP_FROM", defaults.smtp_from),
         )

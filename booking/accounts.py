@@ -12,6 +12,7 @@ from booking.aimharder import (
     BoxInfo,
     InvalidCredentials,
     SessionExpired,
+    UpstreamUnavailable,
 )
 from models.encryption import Vault
 from models.users import AccountStatus, AimharderAccount, AimharderBox, User
@@ -113,3 +114,23 @@ async def fresh_session(
         ]
     )
     return renewed
+
+
+async def refresh_expiring(
+    *, aimharder: AimharderClient, vault: Vault, within: timedelta = timedelta(minutes=30)
+) -> dict[str, int]:
+    """Renew sessions that expire soon; accounts that can no longer log in are marked."""
+    soon = datetime.now(UTC) + within
+    counts = {"refreshed": 0, "login_failed": 0, "unavailable": 0}
+    rows = await AimharderAccount.filter(
+        status=AccountStatus.ACTIVE, token_expires_at__lt=soon
+    ).prefetch_related("boxes")
+    for account in rows:
+        try:
+            await fresh_session(account, aimharder=aimharder, vault=vault, force=True)
+            counts["refreshed"] += 1
+        except NotConnected:
+            counts["login_failed"] += 1
+        except UpstreamUnavailable:
+            counts["unavailable"] += 1
+    return counts

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 
 from booking import accounts
+from booking.aftercare import after_final
 from booking.aimharder import AimharderSession, ClassInfo
 from booking.execution import record_outcome
 from booking.opening import BookingWindow, WindowUnit, parse_booking_window
@@ -192,6 +193,7 @@ async def _discover(
     prebooking.status = PrebookingStatus.EXECUTING
     await record_outcome(services, prebooking, answer, error=None, attempts=1,
                   first_sent_ns=answer.sent_at_ns)
+    await after_final(prebooking, services=services)
     return prebooking
 
 

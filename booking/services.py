@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from booking.aimharder import AimharderClient
 from booking.events import PrebookingEvents
+from booking.mail import Mailer
 from jobs.client import JobClient
 from models.encryption import Vault
 
@@ -18,6 +19,13 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Policy:
+    retention_days: int = 90  # finished prebookings, ledger rows and notifications
+    stuck_after_s: float = 180.0  # an EXECUTING row older than this is reconciled
+    missed_after_s: float = 60.0  # a PENDING row this long past its opening was missed
+
+
+@dataclass(frozen=True)
 class Services:
     aimharder: AimharderClient
     jobs: JobClient
@@ -25,3 +33,5 @@ class Services:
     events: PrebookingEvents
     timing: Timing
     qstash_enabled: bool = True
+    policy: Policy = Policy()
+    mailer: Mailer | None = None

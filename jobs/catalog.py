@@ -1,33 +1,31 @@
-"""Every job prebook runs, declared once: name, path, payload type, handler and retry policy."""
+"""Every job prebook runs: name, path, payload type and retry policy (handlers: jobs.handlers)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from booking.execution import ExecutionDeferred, execute
-from jobs.errors import RetryableJobError
-from jobs.payloads import ExecutePrebooking
-from jobs.registry import JobContext, JobSpec, Registry
-
-
-async def handle_execute_prebooking(ctx: JobContext, payload: ExecutePrebooking) -> Any:
-    try:
-        report = await execute(payload.prebooking_id, services=ctx.services)
-    except ExecutionDeferred as exc:
-        raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
-    return report.as_json()
-
-
-EXECUTE_PREBOOKING: JobSpec[ExecutePrebooking] = JobSpec(
-    name="prebooking.execute",
-    path="prebooking/execute",
-    payload_type=ExecutePrebooking,
-    handler=handle_execute_prebooking,
-    retries=3,
-    retry_delay="1000",  # ms: a retry only helps while the window is young
-    timeout="60s",
+from jobs.payloads import (
+    DeleteAccount,
+    ExecutePrebooking,
+    NoPayload,
+    PrebookingRef,
+    PrebookingReminder,
 )
+from jobs.registry import JobDef
 
+EXECUTE_PREBOOKING = JobDef(
+    "prebooking.execute", "prebooking/execute", ExecutePrebooking,
+    retries=3, retry_delay="1000", timeout="60s",  # a retry only helps while the window is young
+)
+SESSIONS_REFRESH = JobDef("sessions.refresh", "sessions/refresh", NoPayload, timeout="120s")
+PREBOOKINGS_SWEEP = JobDef("prebookings.sweep", "prebookings/sweep", NoPayload, retries=1,
+                           timeout="60s")
+DLQ_RECONCILE = JobDef("dlq.reconcile", "dlq/reconcile", NoPayload, timeout="60s")
+BOOKING_REMINDER = JobDef("booking.reminder", "booking/reminder", PrebookingReminder)
+BOOKING_FOLLOWUP = JobDef("booking.followup", "booking/followup", PrebookingRef)
+MAINTENANCE_CLEANUP = JobDef("maintenance.cleanup", "maintenance/cleanup", NoPayload)
+REPORT_WEEKLY = JobDef("report.weekly", "report/weekly", NoPayload, timeout="300s")
+ACCOUNT_DELETE = JobDef("account.delete", "account/delete", DeleteAccount, retries=5)
 
-def build_registry() -> Registry:
-    return Registry([EXECUTE_PREBOOKING])
+ALL_JOBS = (
+    EXECUTE_PREBOOKING, SESSIONS_REFRESH, PREBOOKINGS_SWEEP, DLQ_RECONCILE, BOOKING_REMINDER,
+    BOOKING_FOLLOWUP, MAINTENANCE_CLEANUP, REPORT_WEEKLY, ACCOUNT_DELETE,
+)

@@ -10,7 +10,7 @@ from qstash import AsyncQStash
 from qstash.errors import QStashError
 
 from jobs.payloads import Payload
-from jobs.registry import JobSpec
+from jobs.registry import JobDef
 
 P = TypeVar("P", bound=Payload)
 log = logging.getLogger(__name__)
@@ -25,12 +25,21 @@ class JobClient:
         self._qstash = qstash
         self._public_url = public_url.rstrip("/")
 
-    def url_for(self, job: JobSpec[P]) -> str:
+    @property
+    def qstash(self) -> AsyncQStash:
+        """The SDK client, for schedules, the DLQ and health checks."""
+        return self._qstash
+
+    @property
+    def public_url(self) -> str:
+        return self._public_url
+
+    def url_for(self, job: JobDef[P]) -> str:
         return self._public_url + job.route
 
     async def enqueue(
         self,
-        job: JobSpec[P],
+        job: JobDef[P],
         payload: P,
         *,
         delay: int | None = None,

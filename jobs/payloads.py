@@ -93,3 +93,24 @@ def _coerce(key: str, value: Any, hint: Any) -> Any:
 @dataclasses.dataclass(frozen=True)
 class ExecutePrebooking(Payload):
     prebooking_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class NoPayload(Payload):
+    """For scheduled jobs that take no arguments (their body is `{}`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PrebookingReminder(Payload):
+    prebooking_id: uuid.UUID
+    hours_before: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PrebookingRef(Payload):
+    prebooking_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteAccount(Payload):
+    user_id: uuid.UUID

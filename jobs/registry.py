@@ -1,8 +1,12 @@
-"""The job registry: one `JobSpec` per job, a list turned into lookups by name and by path."""
+"""The job registry: what each job is (`JobDef`) and what runs it (`JobSpec`), by name and path.
+
+Definitions live in `jobs.catalog` and import nothing of the services, so any service can
+enqueue any job; `jobs.handlers` binds each definition to its handler.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -30,11 +34,10 @@ Handler = Callable[[JobContext, P], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
-class JobSpec(Generic[P]):
+class JobDef(Generic[P]):
     name: str
     path: str  # below /api/jobs/, e.g. "prebooking/execute"
     payload_type: type[P]
-    handler: Handler[P]
     retries: int = 3
     retry_delay: str | None = None  # QStash expression in milliseconds, e.g. "1000"
     timeout: str | None = None  # e.g. "60s"
@@ -42,6 +45,29 @@ class JobSpec(Generic[P]):
     @property
     def route(self) -> str:
         return JOBS_PREFIX + self.path
+
+
+@dataclass(frozen=True)
+class JobSpec(Generic[P]):
+    job: JobDef[P]
+    handler: Handler[P]
+
+    @property
+    def name(self) -> str:
+        return self.job.name
+
+    @property
+    def path(self) -> str:
+        return self.job.path
+
+    @property
+    def payload_type(self) -> type[P]:
+        return self.job.payload_type
+
+
+def bind(job: JobDef[P], handler: Handler[P]) -> JobSpec[P]:
+    """Pair a definition with its handler; a handler for another payload does not type-check."""
+    return JobSpec(job, handler)
 
 
 class Registry:
@@ -60,5 +86,5 @@ class Registry:
     def by_name(self, name: str) -> JobSpec[Any] | None:
         return self._by_name.get(name)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[JobSpec[Any]]:
         return iter(self._by_name.values())

@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-MODEL_MODULES = ["models.users", "models.prebookings", "models.deliveries", "aerich.models"]
+MODEL_MODULES = [
+    "models.users",
+    "models.prebookings",
+    "models.deliveries",
+    "models.notifications",
+    "aerich.models",
+]
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

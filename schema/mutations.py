@@ -11,9 +11,13 @@ from strawberry.types import Info
 from booking import accounts, prebookings
 from booking.aimharder import InvalidCredentials as BadLogin
 from booking.aimharder import UpstreamUnavailable as Upstream
+from jobs.catalog import ACCOUNT_DELETE
+from jobs.client import PublishFailed
+from jobs.payloads import DeleteAccount
 from schema.context import Context, IsAuthenticated, PublicError
 from schema.queries import account_type
 from schema.types import (
+    AccountDeletion,
     AimharderAccount,
     AlreadyExecuted,
     ClassNotFound,
@@ -110,6 +114,19 @@ class Mutation:
         except Upstream:
             raise PublicError("AimHarder is unavailable; try again shortly") from None
         return Prebooking.from_row(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def delete_account(self, info: Info[Context, Any]) -> AccountDeletion:
+        """Removes the user's data and cancels their pending messages, as a job."""
+        user = await info.context.user()
+        try:
+            message_id = await info.context.services.jobs.enqueue(
+                ACCOUNT_DELETE, DeleteAccount(user_id=user.id),
+                deduplication_id=f"account-delete-{user.id}",
+            )
+        except PublishFailed as exc:
+            raise PublicError(f"could not schedule the deletion: {exc}") from None
+        return AccountDeletion(scheduled=True, message_id=message_id)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def cancel_prebooking(

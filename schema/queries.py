@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 
 from booking import accounts, prebookings
 from booking.aimharder import UpstreamUnavailable as Upstream
+from models.notifications import Notification as NotificationRow
 from models.prebookings import Prebooking as PrebookingRow
 from models.users import AimharderAccount as AccountRow
 from schema.context import Context, IsAuthenticated, PublicError
@@ -21,6 +22,7 @@ from schema.types import (
     AimharderAccount,
     Box,
     GymClass,
+    Notification,
     Prebooking,
     PrebookingStatus,
     User,
@@ -107,6 +109,23 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def notifications(
+        self, info: Info[Context, Any], first: int = DEFAULT_PAGE_SIZE
+    ) -> list[Notification]:
+        if first < 0 or first > MAX_PAGE_SIZE:
+            raise PublicError(f"first must be between 0 and {MAX_PAGE_SIZE}")
+        rows = await NotificationRow.filter(user=await info.context.user()).order_by(
+            "-created_at").limit(first)
+        return [
+            Notification(
+                id=strawberry.ID(str(r.id)), kind=r.kind, title=r.title, body=r.body,
+                prebooking_id=strawberry.ID(str(r.prebooking_id)) if r.prebooking_id else None,
+                created_at=r.created_at, emailed_at=r.emailed_at,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def classes(self, info: Info[Context, Any], box_id: str, day: date) -> list[GymClass]:

@@ -125,6 +125,23 @@ class GymClass:
 
 
 @strawberry.type
+class Notification:
+    id: strawberry.ID
+    kind: str
+    title: str
+    body: str
+    prebooking_id: strawberry.ID | None
+    created_at: datetime
+    emailed_at: datetime | None
+
+
+@strawberry.type
+class AccountDeletion:
+    scheduled: bool
+    message_id: str | None
+
+
+@strawberry.type
 class ValidationError:
     field: str
     message: str

@@ -106,6 +106,8 @@ def test_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_url
 @contextmanager
 def running_stack(tmp_path: Path, database_url: str | None = None,
                   **overrides: Any) -> Iterator[Stack]:
+    """The three servers on free ports. One at a time per process: the API's Tortoise context
+    is the process's global fallback, so module-scoped stacks must not overlap."""
     with ExitStack() as stack:
         qstash = stack.enter_context(
             serve(create_localqstash(LocalQStashConfig(data_dir=tmp_path / "localqstash")))

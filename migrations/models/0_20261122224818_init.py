@@ -76,6 +76,19 @@ CREATE TABLE IF NOT EXISTS "processed_deliveries" (
     "received_at" TIMESTAMP NOT NULL,
     "updated_at" TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS "notifications" (
+    "id" CHAR(36) NOT NULL PRIMARY KEY,
+    "kind" VARCHAR(32) NOT NULL,
+    "title" VARCHAR(255) NOT NULL,
+    "body" TEXT NOT NULL,
+    "prebooking_id" CHAR(36),
+    "dedup_key" VARCHAR(128) UNIQUE,
+    "created_at" TIMESTAMP NOT NULL,
+    "emailed_at" TIMESTAMP,
+    "email_error" TEXT,
+    "user_id" CHAR(36) NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS "idx_notificatio_user_id_8d780e" ON "notifications" ("user_id", "created_at");
 CREATE TABLE IF NOT EXISTS "aerich" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "version" VARCHAR(255) NOT NULL,
@@ -159,6 +172,19 @@ CREATE TABLE IF NOT EXISTS "processed_deliveries" (
     "updated_at" TIMESTAMPTZ NOT NULL
 );
 COMMENT ON COLUMN "processed_deliveries"."state" IS 'RECEIVED: RECEIVED\nDONE: DONE\nRETRYABLE: RETRYABLE\nFAILED: FAILED';
+CREATE TABLE IF NOT EXISTS "notifications" (
+    "id" UUID NOT NULL PRIMARY KEY,
+    "kind" VARCHAR(32) NOT NULL,
+    "title" VARCHAR(255) NOT NULL,
+    "body" TEXT NOT NULL,
+    "prebooking_id" UUID,
+    "dedup_key" VARCHAR(128) UNIQUE,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "emailed_at" TIMESTAMPTZ,
+    "email_error" TEXT,
+    "user_id" UUID NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS "idx_notificatio_user_id_8d780e" ON "notifications" ("user_id", "created_at");
 CREATE TABLE IF NOT EXISTS "aerich" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "version" VARCHAR(255) NOT NULL,
@@ -177,46 +203,49 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXG1zmzgQ/isMn9KZXi5xkzSTubkZxyat7xw74zi5XpMOI4Ns04DkgrjE18t/PwmDDe"
-    "IlQMHBlC8JlvSAeHaRdlcrfRcNrELd2m9rxhyYKjTbioJtRMQz4buIgAHpRWybt4IIFotN"
-    "C1ZAwER3QMBrLYNVc6caTCxiAoXdfwp0C9IiFVqKqS2IhhHDdUyoQkQ0WisApAoWtCxaJS"
-    "gYP2iQlplQsAimrQSIFHO5IPRqz+2iW0Lb798CWydv9tlDVazQp2poVtL9baR9s6FM8AyS"
-    "OTTpU+6+0GINqfAJWt7PxYM81aCuBqjVVHYDp1wmy4VTdnPT6144LVnfJ7KCddtAm9aLJZ"
-    "ljtG5u25q6zzCsbgYRNAHtso9gZOu6KxWvaNVjWkBMG667qm4KVDhl78fu/9vURgp7ZcF5"
-    "Evtz9LvbNV8zWR4Mx/K1NJZlMSRV1gVOEG6RghHTCI3pByXmeXXfDSFOqegI7mN7tPfu5I"
-    "1DAbbIzHQqHbrEZwcICFhBHdI3LEMDaHqY6A5V0Gii1wCOa9rVPCx7BRuaN8rvEehRVAKp"
-    "ogGeZB2iGZnTn+9aBwks37ZHK6JbBw7TmH6tqw964Fa1VnWM8Q3DC2BZj9hUZfqFhIkewy"
-    "cSTTSPqwXfCfSOpU9jdmfDsr7pflb3LtufHMKNpVvTHw4+eM19Uuj0h+cc+QQ/QJSV+QAo"
-    "F+3uUPGzsm7CKR2B5nIu9iPBjRRy6/7TQqN8yoCEhdCl3BHNgImfQQDPyUF1b7DvXdRLKr"
-    "1L6XrcvrwKiKbbHkusphUQi1e6d8LNDeubCH/1xh8F9lP4PBxI/Fy9bjf+LLI+AZtgGeFH"
-    "Gah+TrxiryggcYsAYlvRs7mEbMORc4++PkAKDMl7g97eVCO2O+PerZTRZnJRZ8Lq/z3qDz"
-    "/0BvJFu9eXumeC/xdv5KYxA1JZAQlGQNgG0IFFZGia2MwyEgZRzRCYfQhUTMi4yTH4BZEF"
-    "DHtVs8ToPAvUIdKXrpbsyDjoKnTiMGgv1JxSDyIbqVdF6hGzn9t7n9QtaMrZggY+yHYjB6"
-    "8zxL4QJmCRmOmDL0rACiZAeXgE1AsN1GxYn2AWxwlxfu7CLv4cQR047xAmmQ+eneOnHfyk"
-    "nj2t8ko95WT04RaOpI1pXpi1IYJjTP+E7LRo4m7cm+yifoboosUmeFzHAf3fJn1z+r6QrG"
-    "zZ9nWn3ZXE54B2BnlmVUbL4EsAAjPnfVnPWD+iFDApuusqaJrI7vq7eDGsG89cRPD0TgSb"
-    "CDN9BmPoy49EVHsoxviMHBa11YP9CufKrrL6RjtL//3SOjx6f3T67uTolDZxurkueZ8wZP"
-    "YG4xcCqK4QQsTGR1A3iFqE9PgQaqoIakIAlfedLHuiYoM+LgvHAVANaT48SOOj0laxRDt1"
-    "Qaad/xlI9trXkN/W8XGaGMDxcXwQgNVxATnqM/yLUSaO/ZgthmUk28QL+OslUE3N61TJlJ"
-    "8cpWD85CiWcFYV5PuRviJzIQxvwkw59YVwL8+C1Q+9FDMPhsilrxdBbbw+c7A6BLWCanya"
-    "QotPY5X4lNdh19zL6NgGUUX6ttVwtorwbkMchwm+wCbUZuhPuEzpkUXlgewmwy/6Z0EVS+"
-    "GihUILYZ+tGHfOcYsj3DjPXY5335jPWYLT1mS8VCnjhboGX6GSadLyQYqxwV7XIy7f0m2y"
-    "isrOKmpWtuLZ3801jriVrVxh+YUJJyxrE81+MDh/tb7RDmpChtB8gvnhMxT5xN14br1Qfo"
-    "blj/Q2Y8UcoESaMxhuPl2LMN+CmhhvxHGqX6opd7deyPGNqrTNnS+ZBi8gctKnvjSG3+sa"
-    "fruXHXUlDbq9wYeMPHuwM8G9uEfSJ6lzM3bK1pf3qDO8vOpLY5Yztb68R14a1eo/bdUedK"
-    "S+U7S+FHPYQYcnaULW/Ozqi1if8EZQs/ZS8toLoyvX+ksIWEO6S1mDYcTlWSfgcTXku/gF"
-    "AkUHlpVxBPFjGpJTk5x1bTGIqt8yQSlhlxVpntuejWoPVT+qi58WVbCMjrpEE+w2Twq17O"
-    "C4kUAqC5VwlE2BoenLjGNtAFQ/xSx+rF37mpHaGR8T9ONqGBHckQhgqj0+KlTthfwAI0ag"
-    "+A8pACrkQ6r7CkYTX49nv17x9WbnSJ2lnmbnCDWAqUxyfesBZLM5tjpCDn/bU83MJWM/rp"
-    "FwlSUMkPUI8wmZgzZyrrKcdco6gpYlGxGrORc6BrH7qQM4TshTBqyVYLvDm/O+JFyNpE7v"
-    "ujccBCXpVLIiWqCtEvdGUrvP558SAo0FiSA6Nn3aD8mVOZ3L9Dkoy+4pOG8a20TB2QJ0Pk"
-    "j9giBlLFrhB5kt10aQHKu0QVCT8B9WXDepIvOCqx9VP/UtPobnHPghG3SeArMIDY4/LiQE"
-    "rAPb2z4x5BsdA6y5x2JGZY8E10EK3MJ3K80mF9oqfuG7FdrowhawmXktzyFQozbHJ699c9"
-    "D6kV78QFOdAzOqO8bk31QUfcJD5h1Fec94qAalBZ/ysLUtRFcmVuggDtUu1LV/oLkUIxNS"
-    "+UZvk/NS3ebsNVl7rYwDIpqzIF7xLIh8VkMB5kLFaC7fWviKJ1kodpvXMF+rlCTEGOc5fa"
-    "L0to8rGEkdqXfrpiVnSJT2cGeCd3WPusOBdCawv/doJI1Hf7fP+xJr4F7yCdJiHqkVngod"
-    "nFNSjutB0PZidYeVHt/5HQOUMDVLKIlDNbGkMLEqJJEbROODGxtEHVy7bUc1TKhA+qXnWR"
-    "njoE1mQ1WWypp8lp9R6nH5LBl2CZfpOLepNaHMxahDFFc1bxOPT9y0aZzi3Zrb451iamBa"
-    "7gbotO6aD1JDl62UfFX2UWVg2G1eQ3ZLcYjpEwmM2u7/x/VwEJMauIHws6emEOE/QdesHT"
-    "4fKopcRkay6cpbqdzcx25wnu0k6uIns+f/AacJNtI="
+    "eJztXW9vmzgY/yoorzZp1+uyrquq00lpQrfc0qRq091u64QccFJWsDMwa3O7fvezCSRgTI"
+    "oZpITxJiG2HzC/57H9/LPzo2VjA1ruXse0b4BjQKej69hDpHWs/GghYEN6kdrmhdIC8/m6"
+    "BSsgYGL5RCBsrYFlc78aTFziAJ3dfwosF9IiA7q6Y86JiRGj6zrQgIiYtFYByFBc6Lq0St"
+    "ExvjUhLXOg4hJMWykQ6c5iTujVs6CLQQltv/cBeBZ5vsceamCdPtVEs5Lu7yHzmwc1gmeQ"
+    "3ECHPuXzF1psIgPeQzf8Ob/Vpia0jBi0psFu4JdrZDH3y66u+r1TvyXr+0TTseXZaN16vi"
+    "A3GK2ae55p7DEaVjeDCDqAdjkCMPIsK+BKWLTsMS0gjgdXXTXWBQacsvdj9/9j6iGdvbLi"
+    "P4l9HPwZdC3STNOGo7F2qY41rZXgKusCx4igSMeISYTJ5IMC87C87xoQv7TlM+5d5+LZq8"
+    "PnPgTYJTPHr/Thaj34hICAJakP+hplaAPTSgLdpQIqBnpFwGFNu5oH5bBgDfNa+EMAQ4hK"
+    "ALVlg3vNgmhGbujPV+39DSh/6FwsgW7v+0hjOlqXA3oYVLWXdQzxNcJz4Lp32DE0OkKSQI"
+    "/hPREDzdPVAu8N8I7Vj2N2Z9t1v1lRVJ+ddT76gNuLoGYwGr4Nm0e40B2MTjjwCb6FSBb5"
+    "GFEu2IOp4ldF3YFTOgPdaLnQFxI3XMgt+/dzk+KpAZJkQo9iR0wbbhwGMXqOD0Zwg73wol"
+    "5c6Z+pl+PO2XmMNb3OWGU17RhbwtJnh9zasLqJ8nd//E5hP5VPo6HKr9WrduNPLdYn4BGs"
+    "IXynASOKSVgcFsU47hJAPFe8mqvIs30+9+nrA6TDBL/X1Ntbalqd7rj/QZXUmQKqY2X5fY"
+    "0Go7f9oXba6Q/U3rES/cUruVnUgExawAYlIKkDWMAlGnQc7MjMhHGqZgqUnwJ1BzJsckx+"
+    "ccoCpr2qaWJ0nQXGCFmLQEp2ZB4MBHrjNOjNjZxcj1M2XK8K1wWrX9D7CNdd6GhyToMIyX"
+    "Y9B08zxT7iJmCemOltxEvACiZAv70D1AqN1axRn2Dmx0lgfhKQnb6/gBbw3yEJMu88O8H3"
+    "OzikHkKpCktD4WTw4TYWwsYkL4naCMExph8JPU0M3FVwk12UzwRctNgBdys/YHRs0jen7w"
+    "vJUpftXHY7PbX1EJPOOM6sym7bfAlAYOa/L+sZ64dIADd5dwMBzeLZXY2LR9266cgJnKef"
+    "W2DtYabPYAh9+RmPah+lKJ/CadFcPjgqcAHvKitvtLP067f2y4M3B0evDg+OaBO/m6uSNx"
+    "umzP5w/IgDNWBCAth0D+qaohYuPd6FmsmDusGByttOrjcxsE0fJ4NxjKiGML/cz2Kj0lap"
+    "QPt1caT9bwmQw/Y1xLf9+nUWH8Dr1+lOAFbHOeSozfAvRlIYR2m26JZRPQfP4e9nwHDMsF"
+    "MlQ354kAHxw4NUwFlVHO87+orMhLDDBTPj0pege3wVrL7rpZh1MAEufT0BtOnyzJHVwakV"
+    "F+OjDFJ8lCrER7wMB+qepGEbpyrStq2GsVWEdZvAOAnwKXagOUPv4SKjRSbKA9lNhB+1z+"
+    "IilsFES7gWkjZbMeacbxYLzLjQXE4335jNWYLR1mS8VCnjhZoGX6EutWhFSIrRwZ7WIi5f"
+    "022yisrOKmoiW+no72aMIy2ylcstP3fghGVtotlPOufPVzfaQUlIdc3HvB6YmFNT93H4Sb"
+    "CGkVvVCS4pbS2iV/N5zunohpEPiWhRdhW7YvbiRpgl9NzI0BRou/GBm67zcjNFqZrv51Xc"
+    "K7II0TafI7lHeA6Rn232pdGTn1ZP3r1ksnN12OsP30riHJIdK8HFNVI/qt2rsV+2urxG3d"
+    "HZ+UAdsxSz1eU1CrPOlt+0VWfYVQd+0eqylUNtfHmYxcPPKyMRB/8hrzM2oaqSQ1UMrlzh"
+    "qgRhDeEuJWTFgMsTVuHpaoh38fEU3QKuKzmDRGkakDODLBuKjVPVL6pSipdqCVro5ZCDOq"
+    "SqH9TFL4sGWIidVGKAg+abPFM7OG9sAJV5ljjIpsA2rYXkXBsjqp9gFj/XrmxNoXSmu1Cj"
+    "dDV0oO6IwzTTligDGt5cu4WCGSh9IMWIChlIdQ/4NOGIdPTrFY5oNtrUmetZNtpQBZjyJN"
+    "dYj1E2e4mrw+Tk2J6aTi4eR+kaDleZwwC5dzAfkznShs9V5rNFUUfQdTVbEM05tTBI3X4e"
+    "o+OYPGWEtWJsb3R1MlCV8wu127/sj4ZxTvqVrIgWmMs8xwu1M+DTdQmB9pwIgE7NNo+S5E"
+    "o0z6X67Jel9xScZo49omM5B12EpH5OkDKCVvhWY+FaAcipQhsnavZHJAU3SKqQDrhGqeon"
+    "vsX78PzzUTSbrlNgJpDg9NNVEoR1QHvbB6x8o3OAexOiKCnsQuI6cIELfLez7AmirdID3+"
+    "3EviAWwGbqtXYDgSE6S2Bz7JsjrR/oxU801TlfpLpzTP49WOIDMaQ3YOU9EqMakBZ8KMbW"
+    "dlydO1inkzg0etAyv0Nn0RImpPKNXmzOSw2as9dk7c0yztNojs54wqMz8mkNBagLFYO5fG"
+    "3hK57IQBw0r2G+VilJiCnGc/ZE6W2f7nChdtX+hyAtWSJROqQ7VsKra9QbDdVjhX1eowt1"
+    "fPFP52SgsgbBJZ8g3crDtcJToeNrSsZ5PU60PV/dy0rP7/yOAQqYIeNK4qgaX1ISWAMS4X"
+    "7adOfGmqIOpt22vRoO1CEd6XkiYxxpk9lQlVBZk8/yK3I9LZ9FYlN1mYZzbMOwwGbmNxSn"
+    "m8uJXcxPsJGz2bD5pBs2b+n7yVh5YfsamnnFR0mJSSzJg/sCghrCW0oK8QQbgiTtdBU3bF"
+    "8LfLet4a53/UuGNBKEPzFP746V8eis3Gw42LJHs9lwkI7+bqrqWQw0/5iwXFyPUzYJq9Wx"
+    "x1K4LP93SRxZ4/iSVwuaHIcmx6HJcRD/SQh0TP2mJXDSBDUvNv4xyLpNk7+wNUWo5PyF79"
+    "BxA8dcVkU/QlILu3ULfgE2qCQQDprXEN1SchfoEwkUncz41+VomGJArUl4PdrUifKfYpnu"
+    "Dp98LgKXgbFZ2eL1Kk45YDc4kfuPteIXs4f/Abe5RhI="
 )

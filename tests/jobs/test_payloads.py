@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from jobs.catalog import build_registry
 from jobs.errors import PayloadInvalid
+from jobs.handlers import build_registry
 from jobs.payloads import ExecutePrebooking
 
 
@@ -37,5 +37,5 @@ def test_registry_finds_jobs_by_path_and_name() -> None:
     spec = registry.by_path("prebooking/execute")
     assert spec is not None and spec.name == "prebooking.execute"
     assert registry.by_name("prebooking.execute") is spec
-    assert spec.route == "/api/jobs/prebooking/execute"
+    assert spec.job.route == "/api/jobs/prebooking/execute"
     assert registry.by_path("../prebooking/execute") is None

@@ -1,0 +1,61 @@
+"""Operator endpoints: `GET /api/admin/qstash-health` (admin token)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.auth import AuthError, principal_from_header
+from api.settings import DEV_AUTH_JWT_SECRET, DEV_SECRET_KEY, Settings
+from jobs.health import qstash_health
+from jobs.schedules import DECLARED
+from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
+
+LOOPBACK = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+
+
+def config_problems(settings: Settings) -> list[str]:
+    """What an operator must fix, by variable name."""
+    problems = []
+    if settings.is_production:
+        dev_values = {
+            "QSTASH_TOKEN": (settings.qstash_token, DEV_TOKEN),
+            "QSTASH_CURRENT_SIGNING_KEY": (settings.qstash_current_signing_key,
+                                           DEV_CURRENT_SIGNING_KEY),
+            "QSTASH_NEXT_SIGNING_KEY": (settings.qstash_next_signing_key, DEV_NEXT_SIGNING_KEY),
+            "AUTH_JWT_SECRET": (settings.auth_jwt_secret, DEV_AUTH_JWT_SECRET),
+            "SECRET_KEY": (settings.secret_key, DEV_SECRET_KEY),
+        }
+        problems += [f"{name} is the public development value"
+                     for name, (value, dev) in dev_values.items() if str(value) == dev]
+    if settings.qstash_enabled and settings.public_url.startswith(LOOPBACK) and not (
+        settings.qstash_url.startswith(LOOPBACK)
+    ):
+        problems.append("PUBLIC_URL is a loopback address that QSTASH_URL's QStash cannot call")
+    return problems
+
+
+async def health_report(settings: Settings, services: Any) -> dict[str, Any]:
+    return await qstash_health(services.jobs, DECLARED, config_problems=config_problems(settings),
+                               qstash_enabled=settings.qstash_enabled)
+
+
+def qstash_health_route(settings: Settings, *, services: Callable[[], Any]) -> Route:
+    async def endpoint(request: Request) -> JSONResponse:
+        try:
+            principal = principal_from_header(request.headers.get("authorization"),
+                                              str(settings.auth_jwt_secret))
+        except AuthError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=401)
+        if principal is None:
+            return JSONResponse({"error": "authentication required"}, status_code=401)
+        if not principal.is_admin:
+            return JSONResponse({"error": "admin role required"}, status_code=403)
+        report = await health_report(settings, services())
+        return JSONResponse(report, status_code=200 if report["healthy"] else 503)
+
+    return Route("/api/admin/qstash-health", endpoint, methods=["GET"])

@@ -1,0 +1,61 @@
+"""Opening and closing what the app and the CLI commands share: database, QStash, AimHarder."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from qstash import AsyncQStash
+from tortoise import Tortoise
+
+from api.settings import Settings
+from booking.aimharder import AimharderClient
+from booking.events import PrebookingEvents
+from booking.mail import Mailer
+from booking.services import Policy, Services, Timing
+from jobs.client import JobClient
+from models.config import tortoise_config
+from models.encryption import Vault
+
+# Connections to the box are opened ahead of the instant and kept; the pool must hold one per
+# prebooking firing at the same instant.
+AIMHARDER_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=512,
+                                keepalive_expiry=60)
+
+
+def build_services(settings: Settings, http: httpx.AsyncClient) -> Services:
+    return Services(
+        aimharder=AimharderClient(
+            http=http, login_url=settings.aimharder_login_url,
+            box_url_template=settings.aimharder_box_url,
+        ),
+        jobs=JobClient(AsyncQStash(str(settings.qstash_token), base_url=settings.qstash_url),
+                       public_url=settings.public_url),
+        vault=Vault(str(settings.secret_key)),
+        events=PrebookingEvents(),
+        timing=Timing(
+            lead_seconds=settings.lead_seconds,
+            fire_offset_ms=settings.fire_offset_ms,
+            too_early_window_ms=settings.too_early_window_ms,
+        ),
+        qstash_enabled=settings.qstash_enabled,
+        policy=Policy(retention_days=settings.retention_days,
+                      missed_after_s=settings.missed_after_s,
+                      stuck_after_s=settings.stuck_after_s),
+        mailer=Mailer(str(settings.smtp_url), settings.smtp_from) if settings.smtp_url else None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, *, global_db: bool = True) -> AsyncIterator[Services]:
+    """Tortoise, one shared HTTP client and the services over them, closed on exit."""
+    await Tortoise.init(config=tortoise_config(settings.database_url),
+                        _enable_global_fallback=global_db)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), limits=AIMHARDER_LIMITS,
+                             follow_redirects=False)
+    try:
+        yield build_services(settings, http)
+    finally:
+        await http.aclose()
+        await Tortoise.close_connections()

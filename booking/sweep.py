@@ -1,0 +1,111 @@
+"""The sweep: missed prebookings run late (or fail with a reason), stuck ones are reconciled."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from booking import accounts
+from booking.aftercare import after_final, class_times
+from booking.aimharder import UpstreamUnavailable
+from booking.execution import ExecutionDeferred, execute
+from booking.services import Services
+from models.prebookings import Prebooking, PrebookingStatus
+
+log = logging.getLogger(__name__)
+BATCH = 50  # rows of each kind per sweep, so one sweep stays short
+
+
+@dataclass
+class SweepReport:
+    executed_late: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"executedLate": self.executed_late, "missed": self.missed,
+                "reconciled": self.reconciled, "deferred": self.deferred}
+
+
+async def _fail(prebooking: Prebooking, reason: str, *, from_status: PrebookingStatus) -> bool:
+    updated = await Prebooking.filter(id=prebooking.id, status=from_status).update(
+        status=PrebookingStatus.FAILED, error_message=reason, dedup_key=None)
+    return updated == 1
+
+
+async def run_missed(services: Services, now: datetime) -> tuple[list[str], list[str], list[str]]:
+    """PENDING past its opening without a delivery: book late while the class has not begun."""
+    late, missed, deferred = [], [], []
+    cutoff = now - timedelta(seconds=services.policy.missed_after_s)
+    rows = await Prebooking.filter(status=PrebookingStatus.PENDING, opens_at__lt=cutoff
+                                   ).order_by("opens_at").limit(BATCH)
+    for row in rows:
+        times = class_times(row)
+        if times is not None and times[0] <= now:
+            if await _fail(row, "missed: no delivery arrived before the class began",
+                           from_status=PrebookingStatus.PENDING):
+                missed.append(str(row.id))
+                await after_final(await Prebooking.get(id=row.id), services=services)
+            continue
+        try:
+            report = await execute(row.id, services=services)
+        except ExecutionDeferred:
+            deferred.append(str(row.id))
+            continue
+        if not report.status.startswith("NOT_CLAIMED"):
+            late.append(str(row.id))
+            await after_final(await Prebooking.get(id=row.id), services=services)
+    return late, missed, deferred
+
+
+async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
+    """EXECUTING for too long (a crash mid-way): ask the box what happened; never fire again."""
+    done = []
+    cutoff = now - timedelta(seconds=services.policy.stuck_after_s)
+    rows = await Prebooking.filter(status=PrebookingStatus.EXECUTING, claimed_at__lt=cutoff
+                                   ).prefetch_related("user").limit(BATCH)
+    for row in rows:
+        try:
+            account = await accounts.account_for(row.user)
+            session = await accounts.fresh_session(account, aimharder=services.aimharder,
+                                                   vault=services.vault)
+            classes = await services.aimharder.list_classes(
+                session, subdomain=row.box_subdomain, box_id=row.box_id, day=row.day,
+                family_id=row.family_id)
+        except accounts.NotConnected as exc:
+            await _fail(row, f"interrupted, and the box cannot be asked: {exc}",
+                        from_status=PrebookingStatus.EXECUTING)
+            done.append(str(row.id))
+            continue
+        except UpstreamUnavailable:
+            continue  # the next sweep asks again
+        found = next((c for c in classes if c.id == row.class_id), None)
+        state = found.book_state if found else None
+        if state in (0, 1):
+            updated = await Prebooking.filter(id=row.id, status=PrebookingStatus.EXECUTING
+                                              ).update(
+                status=PrebookingStatus.COMPLETED, book_state=state,
+                outcome="BOOKED" if state == 1 else "WAITLISTED",
+                booking_id=found.booking_id if found else None,
+                error_message="interrupted; the box's booking list shows it booked")
+        else:
+            updated = int(await _fail(
+                row, "interrupted; the box's booking list shows no booking",
+                from_status=PrebookingStatus.EXECUTING))
+        if updated:
+            done.append(str(row.id))
+            await after_final(await Prebooking.get(id=row.id), services=services)
+    return done
+
+
+async def sweep(services: Services, *, now: datetime | None = None) -> SweepReport:
+    moment = now or datetime.now(UTC)
+    report = SweepReport()
+    report.executed_late, report.missed, report.deferred = await run_missed(services, moment)
+    report.reconciled = await reconcile_stuck(services, moment)
+    if report.executed_late or report.missed or report.reconciled:
+        log.info("sweep: %s", report.as_json())
+    return report

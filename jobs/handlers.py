@@ -1,0 +1,81 @@
+"""The handler of every job, bound to its definition: this module builds the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking import accounts, aftercare, maintenance
+from booking.execution import ExecutionDeferred, execute
+from booking.sweep import sweep
+from jobs import catalog, dlq
+from jobs.errors import RetryableJobError
+from jobs.payloads import (
+    DeleteAccount,
+    ExecutePrebooking,
+    NoPayload,
+    PrebookingRef,
+    PrebookingReminder,
+)
+from jobs.registry import JobContext, Registry, bind
+from models.prebookings import Prebooking
+
+
+async def execute_prebooking(ctx: JobContext, payload: ExecutePrebooking) -> Any:
+    try:
+        report = await execute(payload.prebooking_id, services=ctx.services)
+    except ExecutionDeferred as exc:
+        raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
+    if not report.status.startswith("NOT_CLAIMED"):
+        row = await Prebooking.get(id=payload.prebooking_id)
+        await aftercare.after_final(row, services=ctx.services)
+    return report.as_json()
+
+
+async def refresh_sessions(ctx: JobContext, payload: NoPayload) -> Any:
+    return await accounts.refresh_expiring(aimharder=ctx.services.aimharder,
+                                           vault=ctx.services.vault)
+
+
+async def sweep_prebookings(ctx: JobContext, payload: NoPayload) -> Any:
+    return (await sweep(ctx.services)).as_json()
+
+
+async def reconcile_dlq(ctx: JobContext, payload: NoPayload) -> Any:
+    return (await dlq.reconcile(ctx.services.jobs)).as_json()
+
+
+async def remind(ctx: JobContext, payload: PrebookingReminder) -> Any:
+    if payload.hours_before not in aftercare.REMINDER_HOURS:
+        return "skipped: unknown reminder"
+    return await aftercare.remind(payload.prebooking_id, payload.hours_before,
+                                  services=ctx.services)
+
+
+async def follow_up(ctx: JobContext, payload: PrebookingRef) -> Any:
+    return await aftercare.follow_up(payload.prebooking_id, services=ctx.services)
+
+
+async def clean_up(ctx: JobContext, payload: NoPayload) -> Any:
+    return await maintenance.cleanup(ctx.services)
+
+
+async def report_weekly(ctx: JobContext, payload: NoPayload) -> Any:
+    return {"sent": await maintenance.weekly_report(ctx.services)}
+
+
+async def delete_account(ctx: JobContext, payload: DeleteAccount) -> Any:
+    return await maintenance.delete_account(payload.user_id, services=ctx.services)
+
+
+def build_registry() -> Registry:
+    return Registry([
+        bind(catalog.EXECUTE_PREBOOKING, execute_prebooking),
+        bind(catalog.SESSIONS_REFRESH, refresh_sessions),
+        bind(catalog.PREBOOKINGS_SWEEP, sweep_prebookings),
+        bind(catalog.DLQ_RECONCILE, reconcile_dlq),
+        bind(catalog.BOOKING_REMINDER, remind),
+        bind(catalog.BOOKING_FOLLOWUP, follow_up),
+        bind(catalog.MAINTENANCE_CLEANUP, clean_up),
+        bind(catalog.REPORT_WEEKLY, report_weekly),
+        bind(catalog.ACCOUNT_DELETE, delete_account),
+    ])
