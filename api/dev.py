@@ -130,6 +130,8 @@ def run_dev(settings: Settings) -> int:
     from models.migrate import apply_migrations
 
     env = dict(os.environ)
+    if "PREBOOK_SYNC_SCHEDULES" not in os.environ:  # dev runs the cron jobs as production does
+        settings = settings.replace(sync_schedules_on_startup=True)
     ports = {"PREBOOK_PORT": ("API", settings.port)}
     if "QSTASH_TOKEN" not in os.environ:
         ports["QSTASH_DEV_PORT"] = ("localqstash", settings.qstash_dev_port)
