@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -77,6 +78,25 @@ def cmd_fakebox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clock(args: argparse.Namespace) -> int:
+    import httpx
+
+    from booking.aimharder import AimharderClient
+    from booking.clocksync import OffsetEstimate, estimate_offset
+
+    settings = _settings()
+
+    async def run() -> OffsetEstimate:
+        async with httpx.AsyncClient(timeout=5) as http:
+            client = AimharderClient(http=http, login_url=settings.aimharder_login_url,
+                                     box_url_template=settings.aimharder_box_url)
+            return await estimate_offset(client, args.box, args.samples, http=http)
+
+    estimate = asyncio.run(run())
+    print(json.dumps(estimate.as_json()) if args.json else estimate.describe())
+    return 0
+
+
 def cmd_operator(args: argparse.Namespace) -> int:
     from api import commands
 
@@ -117,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     prebookings = sub.add_parser("prebookings", help="prebooking maintenance")
     prebookings.add_argument("action", choices=["reschedule"],
                              help="publish messages for PENDING prebookings that have none")
+    clock = sub.add_parser("clock", help="estimate a box's clock offset from its Date headers")
+    clock.add_argument("box", help="box subdomain, e.g. demo")
+    clock.add_argument("--samples", type=int, default=8)
+    clock.add_argument("--json", action="store_true")
     fakebox = sub.add_parser("fakebox", help="run the fake AimHarder box alone")
     fakebox.add_argument("--host", default="127.0.0.1")
     fakebox.add_argument("--port", type=int)
@@ -132,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {
         "dev": cmd_dev, "serve": cmd_serve, "migrate": cmd_migrate, "token": cmd_token,
         "fakebox": cmd_fakebox, "schedules": cmd_operator, "health": cmd_operator,
-        "dlq": cmd_operator, "prebookings": cmd_operator,
+        "dlq": cmd_operator, "prebookings": cmd_operator, "clock": cmd_clock,
     }
     return commands[args.command](args)
 

@@ -1,25 +1,31 @@
-"""Executing a prebooking: claim it, prepare everything, wait for the instant, fire, record."""
+"""Executing a prebooking: claim it, prepare everything, wait for the instant, fire, record.
+
+The send itself goes through the process's `OpeningGate`, so prebookings that open at the
+same instant leave in creation order from one loop (see booking/gate.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
+
 from booking import accounts
 from booking.aimharder import AimharderSession, BookAnswer, UpstreamUnavailable
-from booking.clock import sleep_until_ns
+from booking.gate import TOO_EARLY_BACKOFF_S, Volley
 from booking.outcomes import Outcome, classify, is_success
 from booking.services import Services
+from booking.wire import Shot
 from models.prebookings import Prebooking, PrebookingStatus
 
 log = logging.getLogger(__name__)
 
-# Pauses between "too early" retries: the first retry is immediate, then short steps.
-TOO_EARLY_BACKOFF_S = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
 
 
 # A delivery may hold its request open while it waits for the opening, but not for longer
@@ -42,11 +48,17 @@ class ExecutionReport:
     outcome: str | None = None
     lateness_ms: float | None = None
     attempts: int = 0
+    box_date: str | None = None  # the box's Date header on the final answer
+    gate_position: int | None = None  # place in creation order among same-instant firings
+    gate_size: int | None = None
+    gate_spread_ms: float | None = None  # last minus first send of that batch, this host
 
     def as_json(self) -> dict[str, object]:
         return {
             "prebookingId": self.prebooking_id, "status": self.status, "outcome": self.outcome,
-            "latenessMs": self.lateness_ms, "attempts": self.attempts,
+            "latenessMs": self.lateness_ms, "attempts": self.attempts, "boxDate": self.box_date,
+            "gatePosition": self.gate_position, "gateSize": self.gate_size,
+            "gateSpreadMs": self.gate_spread_ms,
         }
 
 
@@ -109,52 +121,56 @@ async def _fire(
 ) -> ExecutionReport:
     aimharder, timing = services.aimharder, services.timing
 
-    def prepare(s: AimharderSession):  # type: ignore[no-untyped-def]
+    def prepare(s: AimharderSession) -> httpx.Request:
         return aimharder.prepare_book(
             s, subdomain=prebooking.box_subdomain, class_id=prebooking.class_id,
             day=prebooking.day, family_id=prebooking.family_id,
         )
 
-    request = prepare(session)
-    await aimharder.warm(prebooking.box_subdomain)
-    opens_ns = _ns(prebooking.opens_at)
-    target_ns = opens_ns + int(timing.fire_offset_ms * 1_000_000)
-    await sleep_until_ns(target_ns)
+    shot = Shot(prepare(session))
+    with contextlib.suppress(UpstreamUnavailable):
+        await shot.open()  # the gate reopens it just before the instant if this failed
+    target_ns = _ns(prebooking.opens_at) + int(timing.fire_offset_ms * 1_000_000)
     deadline_ns = target_ns + int(timing.too_early_window_ms * 1_000_000)
-
-    attempts, relogged = 0, False
-    first_sent_ns: int | None = None
-    answer: BookAnswer | None = None
+    volley = await services.gate.fire(
+        shot, target_ns=target_ns, order=(_ns(prebooking.created_at), str(prebooking.id)),
+        deadline_ns=deadline_ns,
+    )
+    attempts, first_sent_ns, answer = volley.attempts, volley.first_sent_ns, volley.answer
+    if answer is None:
+        return await record_outcome(
+            services, prebooking, None, error=f"no answer from the box: {volley.error}",
+            attempts=attempts, first_sent_ns=first_sent_ns, volley=volley,
+        )
+    if classify(answer) is not Outcome.LOGGED_OUT:
+        return await record_outcome(services, prebooking, answer, error=None,
+                                    attempts=attempts, first_sent_ns=first_sent_ns,
+                                    volley=volley)
+    # The session died between the check and the instant: log in once, then go alone.
+    try:
+        session = await accounts.fresh_session(
+            account, aimharder=aimharder, vault=services.vault, force=True
+        )
+    except (accounts.NotConnected, UpstreamUnavailable) as exc:
+        return await record_outcome(services, prebooking, answer, error=str(exc),
+                                    attempts=attempts, first_sent_ns=first_sent_ns,
+                                    volley=volley)
+    request = prepare(session)
     while True:
         attempts += 1
         try:
             answer = await aimharder.send_book(request)
         except UpstreamUnavailable as exc:
-            first_sent_ns = first_sent_ns or exc.sent_at_ns
             return await record_outcome(
                 services, prebooking, answer, error=f"no answer from the box: {exc}",
-                attempts=attempts, first_sent_ns=first_sent_ns,
+                attempts=attempts, first_sent_ns=first_sent_ns, volley=volley,
             )
-        first_sent_ns = first_sent_ns or answer.sent_at_ns
-        outcome = classify(answer)
-        if outcome is Outcome.LOGGED_OUT and not relogged:
-            relogged = True
-            try:
-                session = await accounts.fresh_session(
-                    account, aimharder=aimharder, vault=services.vault, force=True
-                )
-            except (accounts.NotConnected, UpstreamUnavailable) as exc:
-                return await record_outcome(services, prebooking, answer, error=str(exc),
-                                     attempts=attempts, first_sent_ns=first_sent_ns)
-            request = prepare(session)
-            continue
-        if outcome is Outcome.TOO_EARLY and time.time_ns() < deadline_ns:
-            pause = TOO_EARLY_BACKOFF_S[min(attempts - 1, len(TOO_EARLY_BACKOFF_S) - 1)]
-            if pause:
-                await asyncio.sleep(pause)
+        if classify(answer) is Outcome.TOO_EARLY and time.time_ns() < deadline_ns:
+            await asyncio.sleep(TOO_EARLY_BACKOFF_S[min(attempts - 1,
+                                                        len(TOO_EARLY_BACKOFF_S) - 1)])
             continue
         return await record_outcome(services, prebooking, answer, error=None, attempts=attempts,
-                             first_sent_ns=first_sent_ns)
+                                    first_sent_ns=first_sent_ns, volley=volley)
 
 
 async def record_outcome(
@@ -165,7 +181,9 @@ async def record_outcome(
     error: str | None,
     attempts: int,
     first_sent_ns: int | None = None,
+    volley: Volley | None = None,
 ) -> ExecutionReport:
+    """Store the final state of a prebooking with its timings and tell its subscribers."""
     outcome = classify(answer) if answer is not None else None
     success = outcome is not None and is_success(outcome) and error is None
     prebooking.status = PrebookingStatus.COMPLETED if success else PrebookingStatus.FAILED
@@ -179,18 +197,27 @@ async def record_outcome(
     if first_sent_ns is not None:
         prebooking.fired_at = _from_ns(first_sent_ns)
         prebooking.lateness_ms = (first_sent_ns - _ns(prebooking.opens_at)) / 1e6
+    if volley is not None:
+        prebooking.gate_position = volley.position
+        prebooking.gate_size = volley.size
+        prebooking.gate_spread_ms = volley.spread_ms
     if not success:
         prebooking.error_message = error or _describe(answer)
         prebooking.dedup_key = None
     await prebooking.save()
     _notify(services, prebooking)
     log.info(
-        "prebooking %s %s outcome=%s lateness_ms=%s attempts=%d",
+        "prebooking %s %s outcome=%s lateness_ms=%s attempts=%d gate=%s/%s spread_ms=%s",
         prebooking.id, prebooking.status, prebooking.outcome, prebooking.lateness_ms, attempts,
+        volley and volley.position, volley and volley.size, volley and volley.spread_ms,
     )
     return ExecutionReport(
         str(prebooking.id), prebooking.status.value, prebooking.outcome,
         prebooking.lateness_ms, attempts,
+        box_date=prebooking.box_date_header if answer is not None else None,
+        gate_position=volley.position if volley else None,
+        gate_size=volley.size if volley else None,
+        gate_spread_ms=volley.spread_ms if volley else None,
     )
 
 

@@ -26,6 +26,8 @@ from models.users import AimharderBox, User
 log = logging.getLogger(__name__)
 
 MAX_ID_LENGTH = 64
+# A user may have this many prebookings waiting at once; more is abuse, not training.
+MAX_PENDING_PER_USER = 25
 
 
 class ValidationFailed(Exception):
@@ -132,6 +134,11 @@ async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebo
     existing = await Prebooking.get_or_none(dedup_key=key)
     if existing is not None:
         raise Duplicate(existing)
+    pending = await Prebooking.filter(user=user, status=PrebookingStatus.PENDING).count()
+    if pending >= MAX_PENDING_PER_USER:
+        raise ValidationFailed(
+            "classId", f"you already have {pending} pending prebookings (the limit); "
+            "cancel one or wait until one has run")
     account = await accounts.account_for(user)
     box = await box_of(account, new.box_id)
     session = await accounts.fresh_session(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from booking.aimharder import AimharderClient
 from booking.events import PrebookingEvents
+from booking.gate import OpeningGate
 from booking.mail import Mailer
+from booking.ratelimit import RateLimiter
 from jobs.client import JobClient
 from models.encryption import Vault
 
@@ -35,3 +37,7 @@ class Services:
     qstash_enabled: bool = True
     policy: Policy = Policy()
     mailer: Mailer | None = None
+    # connectAimharder: 5 attempts per user per 10 minutes (protects accounts and our IP).
+    # One gate per app: prebookings opening at the same instant leave in creation order.
+    gate: OpeningGate = field(default_factory=OpeningGate)
+    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(5, 600.0))

@@ -21,8 +21,10 @@ class LocalQStashConfig:
     token: str = field(default=DEV_TOKEN, repr=False)
     current_signing_key: str = field(default=DEV_CURRENT_SIGNING_KEY, repr=False)
     next_signing_key: str = field(default=DEV_NEXT_SIGNING_KEY, repr=False)
-    # Delivery tuning; the defaults suit a single developer machine.
-    max_concurrency: int = 16
+    # Deliveries in flight at once. QStash does not cap plain publishes, and a destination may
+    # hold a delivery open (prebook waits for the opening instant), so the cap must be far
+    # above the number of messages due together; 32 gives a faster burst but starves holders.
+    max_concurrency: int = 1024
     default_retries: int = 3
     default_timeout_seconds: float = 900.0
     shutdown_grace_seconds: float = 5.0

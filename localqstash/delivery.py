@@ -1,78 +1,15 @@
-"""One delivery attempt: the signed HTTP request, and what its answer means."""
+"""What an attempt's answer means: delivered, retried after a backoff, or failed."""
 
 from __future__ import annotations
 
 import base64
 import json
 import math
-import time
 
-import httpx
-
-from localqstash.models import Attempt, Decision, Headers, Message, new_id, now_ms
+from localqstash.models import Attempt, Decision, Headers, Message, new_id
 from localqstash.retry_expr import evaluate_retry_delay_ms
-from localqstash.signing import sign
 
 MAX_BACKOFF_MS = 86_400_000
-MAX_RESPONSE_BODY = 64 * 1024
-USER_AGENT = "Upstash-QStash"
-
-
-class Deliverer:
-    """Sends attempts over one keep-alive client, so connections stay warm between them."""
-
-    def __init__(self, *, signing_key: str, max_connections: int, default_timeout: float) -> None:
-        self._key = signing_key
-        self._default_timeout = default_timeout
-        self._client = httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=120.0,
-            ),
-            follow_redirects=False,
-            trust_env=False,
-        )
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-    def build_headers(self, message: Message) -> list[tuple[str, str]]:
-        headers = [(name, value) for name, values in message.headers.items() for value in values]
-        headers += [
-            ("Upstash-Signature", sign(self._key, url=message.url, body=message.body)),
-            ("Upstash-Message-Id", message.id),
-            ("Upstash-Retried", str(message.retried)),
-            ("User-Agent", USER_AGENT),
-        ]
-        if message.schedule_id is not None:
-            headers.append(("Upstash-Schedule-Id", message.schedule_id))
-        if message.caller_ip is not None:
-            headers.append(("Upstash-Caller-Ip", message.caller_ip))
-        return headers
-
-    async def attempt(self, message: Message) -> Attempt:
-        fired_at = now_ms()
-        timeout = (
-            message.timeout_ms / 1000 if message.timeout_ms is not None else self._default_timeout
-        )
-        try:
-            response = await self._client.request(
-                message.method,
-                message.url,
-                content=message.body,
-                headers=self.build_headers(message),
-                timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            )
-        except httpx.TimeoutException:
-            return Attempt(fired_at, error=f"request timed out after {timeout:g}s")
-        except httpx.HTTPError as exc:
-            return Attempt(fired_at, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
-        headers: Headers = {}
-        for name, value in response.headers.multi_items():
-            headers.setdefault(name, []).append(value)
-        body = response.content[:MAX_RESPONSE_BODY]
-        return Attempt(fired_at, response.status_code, headers, body)
 
 
 def _header(attempt: Attempt, name: str) -> str | None:
@@ -151,6 +88,3 @@ def follow_ups(message: Message, attempt: Attempt, decision: Decision, *,
         ))
     return out
 
-
-def wall_ms() -> float:
-    return time.time() * 1000

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-import secrets
+import os
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,8 +16,18 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+# Ids and token ids need to be unique, not secret: a generator seeded from the OS once is
+# as good for that, and does not make a system call per id (several per delivery).
+_random = random.Random(os.urandom(32))
+
+
+def random_hex(nbytes: int) -> str:
+    return _random.getrandbits(nbytes * 8).to_bytes(nbytes, "big").hex()
+
+
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_urlsafe(18).replace('-', 'a').replace('_', 'b')}"
+    raw = base64.urlsafe_b64encode(_random.getrandbits(144).to_bytes(18, "big")).decode()
+    return f"{prefix}_{raw.replace('-', 'a').replace('_', 'b')}"
 
 
 def body_fields(

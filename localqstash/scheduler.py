@@ -1,11 +1,14 @@
 """When each message goes out: an in-memory timer over a bounded window of the database.
 
-Pending messages due up to `horizon` are all held in memory, in a heap ordered by
-(due, creation). One loop timer is armed for the earliest; it wakes about a millisecond
-early and then yields to the loop until the wall clock reaches the due instant, so nothing
-goes out before its time and little goes out late. Due messages start in due/creation order
-with bounded concurrency. The database is read only to refill the window (every quarter
-window, or when a capped window runs low) and written only after an attempt.
+Every pending message up to `horizon`, a (due, seq) key, is held in memory, in a heap in
+that order, and never more than `window_capacity` of them: the rest wait in SQLite until a
+refill (every quarter window, when a capped window runs low, or when the timer reaches the
+horizon) brings them in. Half a second before a due instant the messages due by then are
+staged (connections warmed, requests signed and laid out). One loop timer is armed for the
+earliest; it wakes about a millisecond early and then yields to the loop until the wall
+clock reaches the due instant, so nothing goes out before its time and little goes out
+late. Due messages start in (due, seq) order with bounded concurrency; an attempt's slot is
+free as soon as the answer is in, and its outcome is written to the database afterwards.
 
 Memory changes that mirror database writes happen in `Store` on_commit callbacks, which run
 in commit order: a window snapshot and an attempt's outcome can never be applied out of order.
@@ -17,20 +20,25 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import time
 from collections import deque
+from collections.abc import Awaitable
 
 from localqstash.config import LocalQStashConfig
 from localqstash.db import messages as db_messages
-from localqstash.delivery import Deliverer, decide, follow_ups
-from localqstash.models import Decision, Message, Queue, new_id, now_ms
+from localqstash.deliverer import Deliverer
+from localqstash.delivery import decide, follow_ups
+from localqstash.models import Attempt, Decision, Message, Queue, new_id, now_ms
 from localqstash.queues import QueueGate
+from localqstash.staging import Stager
 from localqstash.store import Store
 
 log = logging.getLogger("localqstash.scheduler")
 
 WAITING, READY, INFLIGHT = 0, 1, 2
 _EARLY_WAKE_S = 0.0015
+_STAGE_LEAD_MS = 500
 
 
 class Scheduler:
@@ -47,7 +55,10 @@ class Scheduler:
         self._ready: deque[Message] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
         self._gate = QueueGate()
-        self._horizon = -1
+        self._stager = Stager(deliverer=deliverer, concurrency=self._max,
+                              waiting=lambda m: self._phase.get(m.id) == WAITING)
+        self._staged_until = 0
+        self._horizon: db_messages.Key = (-1, 0)
         self._capped = False
         self._timer: asyncio.Handle | None = None
         self._timer_due: int | None = None
@@ -73,6 +84,7 @@ class Scheduler:
         """
         self._running = False
         self._cancel_timer()
+        self._stager.stop()
         if self._refill_task is not None:
             self._refill_task.cancel()
             await asyncio.gather(self._refill_task, return_exceptions=True)
@@ -83,20 +95,34 @@ class Scheduler:
             await asyncio.gather(*pending, return_exceptions=True)
 
     @property
-    def in_memory(self) -> int:
+    def in_memory(self) -> int:  # waiting in the window, due, or in flight
         return len(self._entries)
 
     # -- memory, called in commit order --------------------------------------------------
 
     def admit(self, message: Message) -> None:
-        """A message was created or rescheduled; hold it if it falls inside the window."""
-        if message.due > self._horizon or message.id in self._entries:
+        """A message was created or rescheduled; hold it if it falls inside the window.
+
+        A full window does not grow: its horizon moves in front of the message instead,
+        which then waits in the database for a refill.
+        """
+        if (message.due, message.seq) > self._horizon or message.id in self._entries:
             return
+        if len(self._entries) >= self._capacity:
+            self._horizon = (message.due, message.seq - 1)
+            self._capped = True
+            self._refill_wanted.set()
+            return
+        self._insert(message)
+        if message.due <= max(self._staged_until, now_ms() + _STAGE_LEAD_MS):
+            self._stager.stage([message])
+        if self._running and (self._timer_due is None or message.due < self._timer_due):
+            self._arm()
+
+    def _insert(self, message: Message) -> None:
         self._entries[message.id] = message
         self._phase[message.id] = WAITING
         heapq.heappush(self._heap, (message.due, message.seq, next(self._tie), message))
-        if self._running and (self._timer_due is None or message.due < self._timer_due):
-            self._arm()
 
     def forget(self, ids: list[str]) -> None:
         """Messages were cancelled; an attempt already in flight cannot be recalled."""
@@ -104,6 +130,7 @@ class Scheduler:
             if self._phase.get(message_id) != INFLIGHT:
                 self._entries.pop(message_id, None)
                 self._phase.pop(message_id, None)
+                self._stager.drop(message_id)
 
     def queue_changed(self, queue: Queue) -> None:
         self._resume(self._gate.update(queue))
@@ -114,10 +141,29 @@ class Scheduler:
         self._dispatch()
 
     def _merge_window(self, window: db_messages.Window) -> None:
-        self._horizon = max(self._horizon, window.horizon)
-        self._capped = window.horizon < now_ms() + self._window_ms // 2
-        for message in window.messages:
-            self.admit(message)
+        """Make the waiting messages in memory exactly the window the database just read."""
+        inside = {mid for _, _, mid in window.keys}
+        evicted = [mid for mid, phase in self._phase.items()
+                   if phase == WAITING and mid not in inside]
+        for mid in evicted:
+            del self._entries[mid]
+            del self._phase[mid]
+            self._stager.drop(mid)
+        if evicted:
+            self._heap = [item for item in self._heap if self._valid(item)]
+            heapq.heapify(self._heap)
+        self._horizon = window.horizon
+        self._capped = window.horizon[1] != db_messages.END_OF_TIME
+        for due, seq, mid in window.keys:
+            if mid in self._entries:
+                continue
+            message = window.loaded.get(mid)
+            if message is None:  # held when the window was read, released since
+                self._horizon = (due, seq - 1)
+                self._capped = True
+                self._refill_wanted.set()
+                break
+            self._insert(message)
 
     # -- timing --------------------------------------------------------------------------
 
@@ -140,8 +186,15 @@ class Scheduler:
             heapq.heappop(self._heap)
         if not self._running or not self._heap:
             self._cancel_timer()
+            if self._capped:
+                self._refill_wanted.set()
             return
         due = self._heap[0][0]
+        if (due, self._heap[0][1]) > self._horizon:
+            # Messages before it may still be in the database: read them first.
+            self._cancel_timer()
+            self._refill_wanted.set()
+            return
         if (
             not force
             and self._timer is not None
@@ -152,26 +205,48 @@ class Scheduler:
         self._cancel_timer()
         loop = asyncio.get_running_loop()
         delay = due / 1000 - time.time()
-        if delay > _EARLY_WAKE_S:
+        if due > self._staged_until and delay > _STAGE_LEAD_MS / 1000:
+            self._timer = loop.call_at(loop.time() + delay - _STAGE_LEAD_MS / 1000, self._stage)
+        elif delay > _EARLY_WAKE_S:
             self._timer = loop.call_at(loop.time() + delay - _EARLY_WAKE_S, self._on_timer)
         else:  # the last moment: yield to the loop until the wall clock gets there
             self._timer = loop.call_soon(self._on_timer)
         self._timer_due = due
 
+    def _stage(self) -> None:
+        """Warm up and prepare everything due within the lead, then arm the real timer."""
+        self._timer = None
+        self._timer_due = None
+        self._staged_until = now_ms() + _STAGE_LEAD_MS
+        popped = []
+        while self._heap and self._heap[0][0] <= self._staged_until:
+            item = heapq.heappop(self._heap)
+            if self._valid(item):
+                popped.append(item)
+        for item in popped:
+            heapq.heappush(self._heap, item)
+        self._stager.stage([item[3] for item in popped])
+        self._arm()
+
     def _on_timer(self) -> None:
         self._timer = None
         self._timer_due = None
         now = time.time() * 1000
-        while self._heap:
+        # Fire the first at once; move a large burst out of the heap a slice per loop turn.
+        budget = self._max * 4
+        while self._heap and budget:
             item = self._heap[0]
             if not self._valid(item):
                 heapq.heappop(self._heap)
                 continue
-            if item[0] > now:
+            if item[0] > now or (item[0], item[1]) > self._horizon:
                 break
             heapq.heappop(self._heap)
             self._phase[item[3].id] = READY
             self._ready.append(item[3])
+            budget -= 1
+            if len(self._tasks) < self._max:
+                self._dispatch()
         self._dispatch()
         self._arm()
 
@@ -188,7 +263,8 @@ class Scheduler:
             self._spawn(message)
 
     def _spawn(self, message: Message) -> None:
-        task = asyncio.create_task(self._attempt(message))
+        started = self._deliverer.fire(message, self._stager.take(message))
+        task = asyncio.create_task(self._attempt(message, started))
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
@@ -205,27 +281,36 @@ class Scheduler:
             elif message.queue is not None:
                 self._resume(self._gate.release(message.queue))
 
-    async def _attempt(self, message: Message) -> None:
+    async def _attempt(self, message: Message, started: Awaitable[Attempt]) -> None:
+        """Wait for the answer, then queue the outcome's write without waiting for it."""
         try:
-            attempt = await self._deliverer.attempt(message)
-            now = now_ms()
+            attempt = await started
+            now = math.ceil(time.time() * 1000)  # rounded up: no retry before its delay
             decision = decide(message, attempt, now=now)
             dlq_id = new_id("dlq")
             extra = follow_ups(message, attempt, decision, dlq_id=dlq_id, now=now)
             op = db_messages.record_outcome(
                 message, attempt, decision, now=now, dlq_id=dlq_id, follow_ups=extra
             )
-            await self._store.run(op, lambda rec: self._finished(message, decision, rec))
+            written = self._store.run(op, lambda rec: self._finished(message, decision, rec))
         except asyncio.CancelledError:
             self._release(message)
             raise
-        except Exception:
-            log.exception("attempt of %s failed unexpectedly; retrying in 1s", message.id)
-            self._release(message)
-            message.due = now_ms() + 1000
-            self.admit(message)
+        except Exception as exc:
+            self._failed(message, exc)
+            return
+        written.add_done_callback(lambda f: self._failed(message, f.exception()))
+
+    def _failed(self, message: Message, exc: BaseException | None) -> None:
+        if exc is None:
+            return
+        log.error("attempt of %s failed unexpectedly; retrying in 1s", message.id, exc_info=exc)
+        self._release(message)
+        message.due = now_ms() + 1000
+        self.admit(message)
 
     def _release(self, message: Message) -> None:
+        self._stager.drop(message.id)
         if self._entries.get(message.id) is message:
             del self._entries[message.id]
             del self._phase[message.id]
@@ -248,7 +333,8 @@ class Scheduler:
     # -- window --------------------------------------------------------------------------
 
     async def _refill(self) -> None:
-        op = db_messages.load_window(now_ms() + self._window_ms, self._capacity)
+        op = db_messages.load_window(now_ms() + self._window_ms, self._capacity,
+                                     frozenset(self._entries))
         await self._store.run(op, self._merge_window)
 
     async def _refill_loop(self) -> None:

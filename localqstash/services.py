@@ -13,7 +13,7 @@ from localqstash.db import events as db_events
 from localqstash.db import messages as db_messages
 from localqstash.db import queues as db_queues
 from localqstash.db import schema
-from localqstash.delivery import Deliverer
+from localqstash.deliverer import Deliverer
 from localqstash.models import now_ms
 from localqstash.scheduler import Scheduler
 from localqstash.schedules import ScheduleRunner

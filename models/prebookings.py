@@ -52,6 +52,10 @@ class Prebooking(Model):
     error_message = fields.TextField(null=True)
     qstash_message_id = fields.CharField(max_length=128, null=True)
     box_date_header = fields.CharField(max_length=64, null=True)
+    # Prebookings firing at the same instant on one instance leave in creation order.
+    gate_position = fields.IntField(null=True)  # 0-based place in that order
+    gate_size = fields.IntField(null=True)  # how many fired at that instant
+    gate_spread_ms = fields.FloatField(null=True)  # last minus first send of the batch
 
     class Meta:
         table = "prebookings"

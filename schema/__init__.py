@@ -7,7 +7,7 @@ from functools import cache
 import strawberry
 from graphql import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
-from strawberry.extensions import MaskErrors, QueryDepthLimiter
+from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
 
 from schema.context import PublicError
 from schema.mutations import Mutation
@@ -27,6 +27,8 @@ def _should_mask(error: GraphQLError) -> bool:
 @cache
 def build_schema() -> strawberry.Schema:
     """The schema, built once a process: Strawberry's relay fields cannot be built twice."""
+    # One instance each, shared by every request, so the caches persist between requests.
+    parser_cache, validation_cache = ParserCache(maxsize=512), ValidationCache(maxsize=512)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -34,5 +36,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda: MaskErrors(should_mask_error=_should_mask),
             lambda: QueryDepthLimiter(MAX_QUERY_DEPTH),
+            lambda: parser_cache,
+            lambda: validation_cache,
         ],
     )

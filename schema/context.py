@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -13,8 +14,11 @@ from booking.services import Services
 from models.users import User
 
 
-class PublicError(Exception):
+class PublicError(GraphQLError):
     """An expected failure whose message is shown to the client (never masked)."""
+
+    def __init__(self, message: str, *, extensions: dict[str, Any] | None = None) -> None:
+        super().__init__(message, extensions=extensions)
 
 
 @dataclass

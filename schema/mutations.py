@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -75,9 +76,16 @@ class Mutation:
         if not password or len(password) > MAX_CREDENTIAL_LENGTH:
             return InvalidCredentials(message="password must not be empty")
         services = info.context.services
+        user = await info.context.user()
+        wait = services.login_limiter.hit(str(user.id))
+        if wait:
+            raise PublicError(
+                f"too many connection attempts; try again in {math.ceil(wait)} s",
+                extensions={"code": "RATE_LIMITED"},
+            )
         try:
             account, boxes = await accounts.connect(
-                await info.context.user(), email=email, password=password,
+                user, email=email, password=password,
                 aimharder=services.aimharder, vault=services.vault,
             )
         except BadLogin:

@@ -71,33 +71,50 @@ def get(message_id: str) -> Callable[[sqlite3.Connection], Message | None]:
     return run
 
 
+Key = tuple[int, int]  # (due, seq): the order messages go out in
+END_OF_TIME = 2**62
+
+
 @dataclass(slots=True)
 class Window:
-    messages: list[Message]
-    horizon: int
+    """The first pending messages in (due, seq) order, all of those up to `horizon`."""
+
+    keys: list[tuple[int, int, str]]  # (due, seq, id), in order
+    loaded: dict[str, Message]  # full rows, for the ids the caller did not already hold
+    horizon: Key
 
 
-def load_window(limit: int, capacity: int) -> Callable[[sqlite3.Connection], Window]:
-    """Pending messages due up to `limit`, at most about `capacity` of them.
+def load_window(limit: int, capacity: int,
+                known: frozenset[str]) -> Callable[[sqlite3.Connection], Window]:
+    """Pending messages due up to `limit`, at most `capacity` of them.
 
-    When capped, the horizon is the due time of the last message kept, and every message
-    sharing that due time is included, so "everything due up to the horizon" stays true.
+    Uncapped, the horizon is (limit, end of time); capped, it is the key of the last message
+    kept, so "every pending message up to the horizon is in the window" stays true however
+    many share one due instant. Only ids are read for messages in `known`.
     """
 
     def run(conn: sqlite3.Connection) -> Window:
-        rows = conn.execute(
-            "SELECT * FROM messages WHERE due <= ? ORDER BY due, seq LIMIT ?",
-            (limit, capacity + 1),
-        ).fetchall()
-        if len(rows) <= capacity:
-            return Window([message_from_row(r) for r in rows], limit)
-        rows = rows[:capacity]
-        last = rows[-1]
-        rows += conn.execute(
-            "SELECT * FROM messages WHERE due = ? AND seq > ? ORDER BY seq",
-            (last["due"], last["seq"]),
-        ).fetchall()
-        return Window([message_from_row(r) for r in rows], int(last["due"]))
+        keys = [
+            (int(r[0]), int(r[1]), str(r[2]))
+            for r in conn.execute(
+                "SELECT due, seq, id FROM messages WHERE due <= ? ORDER BY due, seq LIMIT ?",
+                (limit, capacity + 1),
+            )
+        ]
+        horizon: Key = (limit, END_OF_TIME)
+        if len(keys) > capacity:
+            keys = keys[:capacity]
+            horizon = (keys[-1][0], keys[-1][1]) if keys else (-1, 0)
+        wanted = [seq for _, seq, mid in keys if mid not in known]
+        loaded: dict[str, Message] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = conn.execute(
+                f"SELECT * FROM messages WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
+            for row in rows:
+                message = message_from_row(row)
+                loaded[message.id] = message
+        return Window(keys, loaded, horizon)
 
     return run
 

@@ -61,6 +61,9 @@ CREATE TABLE IF NOT EXISTS "prebookings" (
     "error_message" TEXT,
     "qstash_message_id" VARCHAR(128),
     "box_date_header" VARCHAR(64),
+    "gate_position" INT,
+    "gate_size" INT,
+    "gate_spread_ms" REAL,
     "user_id" CHAR(36) NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS "idx_prebookings_user_id_f0f119" ON "prebookings" ("user_id", "created_at");
@@ -155,6 +158,9 @@ CREATE TABLE IF NOT EXISTS "prebookings" (
     "error_message" TEXT,
     "qstash_message_id" VARCHAR(128),
     "box_date_header" VARCHAR(64),
+    "gate_position" INT,
+    "gate_size" INT,
+    "gate_spread_ms" DOUBLE PRECISION,
     "user_id" UUID NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS "idx_prebookings_user_id_f0f119" ON "prebookings" ("user_id", "created_at");
@@ -203,49 +209,50 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXW9vmzgY/yoorzZp1+uyrquq00lpQrfc0qRq091u64QccFJWsDMwa3O7fvezCSRgTI"
-    "oZpITxJiG2HzC/57H9/LPzo2VjA1ruXse0b4BjQKej69hDpHWs/GghYEN6kdrmhdIC8/m6"
-    "BSsgYGL5RCBsrYFlc78aTFziAJ3dfwosF9IiA7q6Y86JiRGj6zrQgIiYtFYByFBc6Lq0St"
-    "ExvjUhLXOg4hJMWykQ6c5iTujVs6CLQQltv/cBeBZ5vsceamCdPtVEs5Lu7yHzmwc1gmeQ"
-    "3ECHPuXzF1psIgPeQzf8Ob/Vpia0jBi0psFu4JdrZDH3y66u+r1TvyXr+0TTseXZaN16vi"
-    "A3GK2ae55p7DEaVjeDCDqAdjkCMPIsK+BKWLTsMS0gjgdXXTXWBQacsvdj9/9j6iGdvbLi"
-    "P4l9HPwZdC3STNOGo7F2qY41rZXgKusCx4igSMeISYTJ5IMC87C87xoQv7TlM+5d5+LZq8"
-    "PnPgTYJTPHr/Thaj34hICAJakP+hplaAPTSgLdpQIqBnpFwGFNu5oH5bBgDfNa+EMAQ4hK"
-    "ALVlg3vNgmhGbujPV+39DSh/6FwsgW7v+0hjOlqXA3oYVLWXdQzxNcJz4Lp32DE0OkKSQI"
-    "/hPREDzdPVAu8N8I7Vj2N2Z9t1v1lRVJ+ddT76gNuLoGYwGr4Nm0e40B2MTjjwCb6FSBb5"
-    "GFEu2IOp4ldF3YFTOgPdaLnQFxI3XMgt+/dzk+KpAZJkQo9iR0wbbhwGMXqOD0Zwg73wol"
-    "5c6Z+pl+PO2XmMNb3OWGU17RhbwtJnh9zasLqJ8nd//E5hP5VPo6HKr9WrduNPLdYn4BGs"
-    "IXynASOKSVgcFsU47hJAPFe8mqvIs30+9+nrA6TDBL/X1Ntbalqd7rj/QZXUmQKqY2X5fY"
-    "0Go7f9oXba6Q/U3rES/cUruVnUgExawAYlIKkDWMAlGnQc7MjMhHGqZgqUnwJ1BzJsckx+"
-    "ccoCpr2qaWJ0nQXGCFmLQEp2ZB4MBHrjNOjNjZxcj1M2XK8K1wWrX9D7CNdd6GhyToMIyX"
-    "Y9B08zxT7iJmCemOltxEvACiZAv70D1AqN1axRn2Dmx0lgfhKQnb6/gBbw3yEJMu88O8H3"
-    "OzikHkKpCktD4WTw4TYWwsYkL4naCMExph8JPU0M3FVwk12UzwRctNgBdys/YHRs0jen7w"
-    "vJUpftXHY7PbX1EJPOOM6sym7bfAlAYOa/L+sZ64dIADd5dwMBzeLZXY2LR9266cgJnKef"
-    "W2DtYabPYAh9+RmPah+lKJ/CadFcPjgqcAHvKitvtLP067f2y4M3B0evDg+OaBO/m6uSNx"
-    "umzP5w/IgDNWBCAth0D+qaohYuPd6FmsmDusGByttOrjcxsE0fJ4NxjKiGML/cz2Kj0lap"
-    "QPt1caT9bwmQw/Y1xLf9+nUWH8Dr1+lOAFbHOeSozfAvRlIYR2m26JZRPQfP4e9nwHDMsF"
-    "MlQ354kAHxw4NUwFlVHO87+orMhLDDBTPj0pege3wVrL7rpZh1MAEufT0BtOnyzJHVwakV"
-    "F+OjDFJ8lCrER7wMB+qepGEbpyrStq2GsVWEdZvAOAnwKXagOUPv4SKjRSbKA9lNhB+1z+"
-    "IilsFES7gWkjZbMeacbxYLzLjQXE4335jNWYLR1mS8VCnjhZoGX6EutWhFSIrRwZ7WIi5f"
-    "022yisrOKmoiW+no72aMIy2ylcstP3fghGVtotlPOufPVzfaQUlIdc3HvB6YmFNT93H4Sb"
-    "CGkVvVCS4pbS2iV/N5zunohpEPiWhRdhW7YvbiRpgl9NzI0BRou/GBm67zcjNFqZrv51Xc"
-    "K7II0TafI7lHeA6Rn232pdGTn1ZP3r1ksnN12OsP30riHJIdK8HFNVI/qt2rsV+2urxG3d"
-    "HZ+UAdsxSz1eU1CrPOlt+0VWfYVQd+0eqylUNtfHmYxcPPKyMRB/8hrzM2oaqSQ1UMrlzh"
-    "qgRhDeEuJWTFgMsTVuHpaoh38fEU3QKuKzmDRGkakDODLBuKjVPVL6pSipdqCVro5ZCDOq"
-    "SqH9TFL4sGWIidVGKAg+abPFM7OG9sAJV5ljjIpsA2rYXkXBsjqp9gFj/XrmxNoXSmu1Cj"
-    "dDV0oO6IwzTTligDGt5cu4WCGSh9IMWIChlIdQ/4NOGIdPTrFY5oNtrUmetZNtpQBZjyJN"
-    "dYj1E2e4mrw+Tk2J6aTi4eR+kaDleZwwC5dzAfkznShs9V5rNFUUfQdTVbEM05tTBI3X4e"
-    "o+OYPGWEtWJsb3R1MlCV8wu127/sj4ZxTvqVrIgWmMs8xwu1M+DTdQmB9pwIgE7NNo+S5E"
-    "o0z6X67Jel9xScZo49omM5B12EpH5OkDKCVvhWY+FaAcipQhsnavZHJAU3SKqQDrhGqeon"
-    "vsX78PzzUTSbrlNgJpDg9NNVEoR1QHvbB6x8o3OAexOiKCnsQuI6cIELfLez7AmirdID3+"
-    "3EviAWwGbqtXYDgSE6S2Bz7JsjrR/oxU801TlfpLpzTP49WOIDMaQ3YOU9EqMakBZ8KMbW"
-    "dlydO1inkzg0etAyv0Nn0RImpPKNXmzOSw2as9dk7c0yztNojs54wqMz8mkNBagLFYO5fG"
-    "3hK57IQBw0r2G+VilJiCnGc/ZE6W2f7nChdtX+hyAtWSJROqQ7VsKra9QbDdVjhX1eowt1"
-    "fPFP52SgsgbBJZ8g3crDtcJToeNrSsZ5PU60PV/dy0rP7/yOAQqYIeNK4qgaX1ISWAMS4X"
-    "7adOfGmqIOpt22vRoO1CEd6XkiYxxpk9lQlVBZk8/yK3I9LZ9FYlN1mYZzbMOwwGbmNxSn"
-    "m8uJXcxPsJGz2bD5pBs2b+n7yVh5YfsamnnFR0mJSSzJg/sCghrCW0oK8QQbgiTtdBU3bF"
-    "8LfLet4a53/UuGNBKEPzFP746V8eis3Gw42LJHs9lwkI7+bqrqWQw0/5iwXFyPUzYJq9Wx"
-    "x1K4LP93SRxZ4/iSVwuaHIcmx6HJcRD/SQh0TP2mJXDSBDUvNv4xyLpNk7+wNUWo5PyF79"
-    "BxA8dcVkU/QlILu3ULfgE2qCQQDprXEN1SchfoEwkUncz41+VomGJArUl4PdrUifKfYpnu"
-    "Dp98LgKXgbFZ2eL1Kk45YDc4kfuPteIXs4f/Abe5RhI="
+    "eJztXW1zm7gW/iuMP3VnerOtm6aZzM7OODbp+m5iZxKnt3ebDiOD7LAByQWxiXc3/30lDD"
+    "YIyUEUHMzyxcaSHhDP0cs5R0fyXx0XW9DxD3q2ewc8C3o908QBIp0T7a8OAi6kF9Iyr7UO"
+    "WCw2JVgCAVMnBIG4tAFWxcNsMPWJB0x2/xlwfEiTLOibnr0gNkYM1/egBRGxaa4GkKX50P"
+    "dplmZifG9DmuZBzSeYltIgMr3lgtCrV1EVoxRa/uATCBzywwF7qIVN+lQbzSu6f4DsbwE0"
+    "CJ5Dcgc9+pQvX2myjSz4CP345+LemNnQsVLU2ha7QZhukOUiTLu5GQ7OwpKs7lPDxE7gok"
+    "3pxZLcYbQuHgS2dcAwLG8OEfQArXKCYBQ4TiSVOGlVY5pAvACuq2ptEiw4Y+/H7v/TLEAm"
+    "e2UtfBL7OPw5qlqimGGMxhPjWp8YRicjVVYFThBRkokRaxE2ax+UmKfVfTeEhKmdUHC/9K"
+    "5evTv6IaQA+2TuhZkhXZ2nEAgIWEFD0jcsQxfYTpboPm2gYqLXAI5rWtUiLMcJG5o3jT8m"
+    "MKaoAlI7Lng0HIjm5I7+fNd9s4XlT72rFdHdNyHTmPbWVYceRVndVR5jfMPwAvj+A/Ysg/"
+    "aQLNET+EjERPO4RvC9hd6J/nnC7uz6/jcnyeqri97nkHB3GeWcj0cf4+IJKfTPx6cc+QTf"
+    "Q6TKfApUiPZoqPi3su7BGR2B7oxC7AvBrRQKt/3HhU35NADJCmFAuSO2C7d2gxSek4MV3e"
+    "AgvmiWVIYX+vWkd3GZEs2gN9FZTjclljj11RE3N6xvov1vOPlFYz+138YjnZ+r1+Umv3VY"
+    "nUBAsIHwgwGsJCdxcpyUkrhPAAl88Wyuo8AN5Tykrw+QCTPy3qB3N9V0ev3J8JOuqDNFqB"
+    "Nt9X2LzscfhyPjrDc81wcnWvIXr+TmUQNyaQFblICsDuAAnxjQ87CnMhKmUe0QqD4Emh5k"
+    "3BQY/NLIEoa9umlidJ4F1hg5y6iV7Mk4GDXorcNgsLAKSj2NbKVeF6kLZr+o9gmp+9Az1J"
+    "wGCchuPQcvM8Q+4yZgnpjZfcJLwBKmwLx/ANQKTeVsWJ9i5sfJcH4awc5+vYIOCN8hSzLv"
+    "PDvFj3vYpZ7iVhWnxo2T0Ye7WEgba3lZ1sYITjD9yOhpYuJuopvsY/vM0EWTPfCw9gMm+y"
+    "Z9c/q+kKx02d51vzfQO0+p1pnmmWW5XZdPAQjMw/dlNWP1EDXAbd7dqIHm8eyu+8Wzbl05"
+    "cwLn6ZcO2HiY6TMYQ1+/x6M6RBLlUzgs2qsHJxtcJLvatjdaWfr1n+7bww+Hx++ODo9pkb"
+    "Ca65QPW4bM4WjyjAM1EkKGWLkHdYNohEuPd6Hm8qBucaDytpMfTC3s0sepcJwCNZDmt2/y"
+    "2Ki0lJToMC/NdPitQHJcvoH8dt+/z+MDeP9e7gRgeZxDjtoMf2KkxHESs0O3jB54eAF/vA"
+    "CWZ8eVqpjyo8McjB8dSglnWWm+H+grMhPCjSfMnFNfBvf8LFh/10s582CGXPp6Amrl7ZmD"
+    "NcGplW7Gxzla8bG0ER/zbThS9xQN2zSqTNu2HsZWGdZthuMswWfYg/Yc/QqXOS0yURzIfj"
+    "L8rH2WbmI5TLSMayFrs5VjzoVmscCMi81lufnGbM4KjLY24qVOES/UNPgdmkqTVgJSjg72"
+    "shZx9ZpuG1VUdVRRu7IlZ38/1zhkK1uF3PILD05Z1Caaf6dz/nJ9oz1sCVLXfMrrgYk9s8"
+    "2Qh+8ka5S4VZPoUtLWEno1H+csZzde+VBYLcqvYtfMXtxKs4Kem+iaAm033XHlOi83UlSq"
+    "+X5Zr3slJiFa5ksi9ggvIAqjzb62evLL6sn7F0x2qY8Gw9FHRZ5j2IkWXdwi/bPev5mEae"
+    "vLW9QfX1ye6xMWYra+vEVx1Nnqm5bqjfr6eZi0vuwUUBvfHuXx8PPKSMLBf8TrjO1SVcVL"
+    "VYyuQstVGWAD6a5kyYoRV2RZhcc1kO/y11NMB/i+4giSxLQk5yZZdSk2jWreqkolXqoVab"
+    "GXQ43qGNU8qsufFi2wFDupxARHxbd5pvZw3NhCKvMscZTNgGs7S8WxNgVqXsMsf6xd25rC"
+    "1il3oSZxDXSg7onDNNeWKAtawcK4h4IRSN6RUqBSOlLTF3za5Qg5+81ajmg32jRZ6nk22l"
+    "AFmMqkUF9PIdu9xPURcrZvz2yvkIyTuFbCdZYwQP4DLCZkDtrKuc5ydijrCPq+4QpWc84c"
+    "DKTbz1M4TsgzBmyUYAfjm9NzXbu80vvD6+F4lJZkmMmSaIK9inO80nvnfLguIdBdEAHR0m"
+    "jzJKRQoHkh1edNVXpPyWHmOCAmVnPQJSDNc4JUsWiF7w22XCsgWdpo06B2f0S24UZBFcoL"
+    "rklU85pv+T688HwUw6XzFJgLWrD8dJUMsAls7/qAlW90DPDvYhYVG7sQ3AQpcAvf3Tx7gm"
+    "gp+cJ3N7MviC1gM/XauIPAEp0lsH3tm4M2j/TyB5o5o4zq5nYcn5hzqszg2tkyO1uGJPn2"
+    "nyo6SArTkiojdcE8kaq2Xxbamn85zL/6nEFUX56L79MUH5qjvEmz6LE59aC05INzdrYr89"
+    "LDJlX0oDWAjv0H9JYdYdA6X+j19tj1qDh7TVberuLMnfZ4nRc8XqeYZVGCSVEzmqu3KH7H"
+    "UxWKo+INjOmsJFBZ4mDLv5li1yfAUDVIH36Kti4obKaIcSdafHWLBuORfqKxz1t0pU+u/t"
+    "+jyhQrEF3ymyg6RaRW+naJ9JySc1xPg3bnz39b6/Gd31VECbNUTD0O1Rp7WWItSIR77uUO"
+    "0A2iCe6fXXs+PWhC2tOLrJ5z0Db6qS7L6W3M279R6rKYN4WDF6o0nFOHCghsZv7QAbm5nD"
+    "np4AU2e7ebul90U/c9fT8VKy8u30Azr/xICmITR/FwzwjQQHor2WYwxZZgI4dcxY3LN4Lf"
+    "XWu4m5NBFJc0MsDvGKf3x8p4dlRuNyXt2KPZbkqSs7+fqnoeAy08SrCQ1NPINqi9PvaYRM"
+    "rqf6nGwVrHl7pa0MY4tDEObYyD+I+EoGebdx2BkybKeb31z4M2Zdr4hZ0pQhXHL/wBPV8Y"
+    "LypX9BOQRtitO/ALsE6lwHBUvIHsVhK7QJ9IoOj01v9ej0cSA2oD4fVo2yTa35pj+3v87w"
+    "gichkZ25UtXq/ilAN2g1O1/2EsfzJ7+gcbOpeQ"
 )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import sqlite3
 import hashlib
 import re
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from booking.prebookings import MAX_PENDING_PER_USER
 from tests.e2e.test_scenario import CONNECT, CREATE, connect
 from tests.stack import DEMO_BOX_ID, Stack, running_stack
 
@@ -62,8 +65,9 @@ def test_not_connected_and_bad_credentials(stack: Stack) -> None:
     ],
 )
 def test_bad_input_is_a_validation_error(stack: Stack, fields: dict[str, str], field: str) -> None:
-    token = stack.token("validator@example.com")
-    connect(stack, token, "box-validator-" + field + str(len(fields)) + "@example.com")
+    member = f"validator-{field}-{sorted(fields.values())[0][:4]}@example.com"
+    token = stack.token(member)
+    connect(stack, token, "box-" + member)
     base = {"boxId": DEMO_BOX_ID, "classId": "123", "day": SOON}
     result = create(stack, token, **{**base, **fields})
     assert result == {"__typename": "ValidationError", "field": field,
@@ -101,6 +105,47 @@ def test_prebookings_page_newest_first(stack: Stack) -> None:
     assert pending["data"]["prebookings"]["edges"] == []
     too_many = stack.gql("{ prebookings(first: 1000) { edges { cursor } } }", token=token)
     assert "first must be between" in too_many["errors"][0]["message"]
+
+
+def test_connecting_is_rate_limited_per_user(stack: Stack) -> None:
+    token = stack.token("hammer@example.com")
+    answers = [stack.gql(CONNECT, {"email": "athlete@example.com", "password": f"guess{i}"},
+                         token=token) for i in range(6)]
+    assert [a["data"]["connectAimharder"]["__typename"] for a in answers[:5]] == [
+        "InvalidCredentials"] * 5
+    assert answers[5]["data"] is None
+    assert answers[5]["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
+    other = stack.gql(CONNECT, {"email": "athlete@example.com", "password": "nope"},
+                      token=stack.token("patient@example.com"))
+    assert other["data"]["connectAimharder"]["__typename"] == "InvalidCredentials"
+
+
+def test_pending_prebookings_are_capped_per_user(stack: Stack) -> None:
+    token = stack.token("hoarder@example.com")
+    connect(stack, token, "box-hoarder@example.com")
+    results = []
+    for i in range(MAX_PENDING_PER_USER + 1):
+        demo = stack.fake_class(opens_in=3600 + 3600 * i)
+        results.append(create(stack, token, boxId=DEMO_BOX_ID, classId=demo["id"],
+                              day=demo["day"], opensAt=demo["opensAt"]))
+    assert {r["__typename"] for r in results[:-1]} == {"Prebooking"}
+    assert results[-1]["__typename"] == "ValidationError"
+    assert "limit" in results[-1]["message"]
+
+
+def test_unexpected_errors_are_masked(stack: Stack) -> None:
+    token = stack.token("unlucky@example.com")
+    database = stack.settings.database_url.removeprefix("sqlite://")
+    with sqlite3.connect(database, isolation_level=None) as conn:
+        conn.execute("ALTER TABLE notifications RENAME TO notifications_away")
+    try:
+        answer = stack.gql("{ notifications { id } }", token=token)
+    finally:
+        with sqlite3.connect(database, isolation_level=None) as conn:
+            conn.execute("ALTER TABLE notifications_away RENAME TO notifications")
+    assert answer["errors"][0]["message"] == "Unexpected error."
+    assert "table" not in json.dumps(answer["errors"])  # no SQL, no table names
+    assert stack.gql("{ notifications { id } }", token=token)["data"] == {"notifications": []}
 
 
 def test_credentials_are_encrypted_at_rest(stack: Stack) -> None:

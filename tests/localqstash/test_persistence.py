@@ -64,3 +64,21 @@ def test_small_window_still_delivers_everything_once_and_never_early(
     assert len({r.path for r in recorder.requests}) == 12
     for r in recorder.requests:
         assert r.at >= due + int(r.path.rsplit("/", 1)[1]) % 2
+
+
+def test_window_never_holds_more_than_its_capacity(
+    config: LocalQStashConfig, sink: tuple[Sink, str]
+) -> None:
+    recorder, base = sink
+    app = create_app(dataclasses.replace(config, window_capacity=5))
+    with serve(app) as server:
+        client = QStash(DEV_TOKEN, base_url=server.url, retry=False)
+        due = int(time.time()) + 2
+        client.message.batch([
+            {"url": f"{base}/cap/{i}", "body": str(i), "not_before": due} for i in range(40)
+        ])
+        assert app.state.services.scheduler.in_memory <= 5
+        wait_for(lambda: len(recorder.requests) == 40)
+        time.sleep(0.3)
+    assert sorted(r.path for r in recorder.requests) == sorted(f"/cap/{i}" for i in range(40))
+    assert all(r.at >= due for r in recorder.requests)

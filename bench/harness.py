@@ -1,0 +1,212 @@
+"""The whole stack as separate processes for benchmarks: localqstash, fake box, API.
+
+Each server is its own OS process started through the `prebook` CLI (as in production, where
+QStash, AimHarder and the app never share an interpreter), on free loopback ports, with a
+throw-away SQLite database. Logs go to files in the run's temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from api.auth import mint_token  # noqa: E402
+from api.settings import DEV_AUTH_JWT_SECRET  # noqa: E402
+
+MADRID = ZoneInfo("Europe/Madrid")
+DEMO_BOX_ID = "10001"
+CONNECT = """mutation($email: String!, $password: String!) {
+  connectAimharder(input: {email: $email, password: $password}) { __typename } }"""
+CREATE = """mutation($input: CreatePrebookingInput!) { createPrebooking(input: $input) {
+  __typename ... on Prebooking { id status } } }"""
+GET = """query($id: ID!) { prebooking(id: $id) { id status outcome attempts latenessMs } }"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def inversions(ranks: list[int]) -> int:
+    """Pairs that arrived in the opposite order to their rank (creation order)."""
+    return sum(1 for i in range(len(ranks)) for j in range(i + 1, len(ranks))
+               if ranks[i] > ranks[j])
+
+
+def progress(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], log: Path, ready_url: str,
+            *, script: str | None = None) -> Iterator[None]:
+    """`prebook ARGS` (or `python SCRIPT ARGS`) until the block ends, once `ready_url` answers."""
+    command = ([sys.executable, script, *args] if script
+               else [sys.executable, "-m", "api.cli", *args])
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{args[0]} exited; see {log}")
+                try:
+                    httpx.get(ready_url, timeout=1)
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{args[0]} did not start; see {log}") from None
+                    time.sleep(0.1)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@dataclass
+class Stack:
+    api: str
+    box: str
+    qstash: str
+    lead_seconds: float
+    env: dict[str, str]  # the API process's environment
+    classes_made: int = 0
+
+    async def gql(self, http: httpx.AsyncClient, query: str, variables: dict[str, Any],
+                  token: str) -> dict[str, Any]:
+        answer = await http.post(f"{self.api}/graphql", json={"query": query,
+                                 "variables": variables},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        answer.raise_for_status()
+        data: dict[str, Any] = answer.json()
+        if data.get("errors"):
+            raise RuntimeError(str(data["errors"]))
+        return data["data"]  # type: ignore[no-any-return]
+
+    async def fake_class(self, http: httpx.AsyncClient, opens_at: datetime, capacity: int,
+                         ) -> dict[str, str]:
+        # Every class at its own hour: a member may hold one booking per hour.
+        self.classes_made += 1
+        start = (opens_at + timedelta(days=4, hours=self.classes_made)).astimezone(MADRID)
+        end = start + timedelta(hours=1)
+        body = {"box": "demo", "day": start.date().isoformat(),
+                "time": f"{start:%H:%M}-{end:%H:%M}", "capacity": capacity,
+                "opensAt": opens_at.isoformat()}
+        answer = await http.post(f"{self.box}/_fake/classes", json=body)
+        answer.raise_for_status()
+        return {**body, **answer.json()}
+
+    async def box_requests(self, http: httpx.AsyncClient, class_id: str) -> list[dict[str, Any]]:
+        answer = await http.get(f"{self.box}/_fake/requests", timeout=30)
+        return [r for r in answer.json()
+                if str(r["path"]).endswith("/api/book") and r["form"].get("id") == class_id]
+
+
+@dataclass(frozen=True)
+class Member:
+    email: str
+    password: str
+    token: str  # the app user's JWT
+
+
+async def make_members(stack: Stack, http: httpx.AsyncClient, n: int, tag: str,
+                       ) -> list[Member]:
+    """n box members, each an app user with the AimHarder account connected."""
+    sem = asyncio.Semaphore(8)
+
+    async def one(i: int) -> Member:
+        email, password = f"bench-{tag}-{i:04d}@example.com", "wod-bench"
+        member = Member(email, password, mint_token(email=email, secret=DEV_AUTH_JWT_SECRET))
+        async with sem:
+            made = await http.post(f"{stack.box}/_fake/users",
+                                   json={"email": email, "password": password})
+            assert made.status_code in (200, 409), made.text
+            data = await stack.gql(http, CONNECT, {"email": email, "password": password},
+                                   member.token)
+            assert data["connectAimharder"]["__typename"] == "AimharderAccount", data
+        return member
+
+    return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+@contextmanager
+def running_stack(tmp: Path, lead_seconds: float = 5.0,
+                  qstash_concurrency: int | None = 512) -> Iterator[Stack]:
+    """The three servers as processes. QStash itself has no delivery parallelism cap on plain
+    publishes (only opt-in Flow Control), so by default localqstash gets one that cannot be
+    reached; `qstash_concurrency=None` keeps localqstash's own default (`prebook qstash-dev`).
+    """
+    ports = {name: free_port() for name in ("api", "qstash", "box")}
+    api, qstash, box = (f"http://127.0.0.1:{ports[k]}" for k in ("api", "qstash", "box"))
+    env = {**os.environ, "PREBOOK_ENV": "dev", "PREBOOK_PORT": str(ports["api"]),
+           "DATABASE_URL": f"sqlite://{tmp / 'prebook.sqlite3'}", "PUBLIC_URL": api,
+           "QSTASH_URL": qstash, "AIMHARDER_LOGIN_URL": box,
+           "AIMHARDER_BOX_URL": box + "/{subdomain}",
+           "PREBOOK_LEAD_SECONDS": str(lead_seconds), "PREBOOK_DATA_DIR": str(tmp)}
+    with ExitStack() as stack:
+        qstash_args = ["--port", str(ports["qstash"]), "--data-dir", str(tmp / "lq")]
+        if qstash_concurrency is None:
+            qstash_args = ["qstash-dev", *qstash_args]
+        else:
+            qstash_args = ["localqstash", *qstash_args, "--max-concurrency",
+                           str(qstash_concurrency)]
+        stack.enter_context(process(qstash_args, env, tmp / "localqstash.log", qstash + "/",
+                                    script=__file__ if qstash_concurrency else None))
+        stack.enter_context(process(["fakebox", "--port", str(ports["box"])], env,
+                                    tmp / "fakebox.log", box + "/_fake/requests"))
+        stack.enter_context(process(["serve", "--port", str(ports["api"])], env,
+                                    tmp / "api.log", api + "/health"))
+        yield Stack(api=api, box=box, qstash=qstash, lead_seconds=lead_seconds, env=env)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _run_localqstash(argv: list[str]) -> None:
+    """localqstash with a delivery concurrency cap, which `prebook qstash-dev` cannot set."""
+    import argparse
+
+    import uvicorn
+
+    from localqstash.app import create_app
+    from localqstash.config import LocalQStashConfig
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--max-concurrency", type=int, required=True)
+    args = parser.parse_args(argv)
+    config = LocalQStashConfig(port=args.port, data_dir=args.data_dir,
+                               max_concurrency=args.max_concurrency)
+    uvicorn.run(create_app(config), host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["localqstash"]:
+    _run_localqstash(sys.argv[2:])
