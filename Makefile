@@ -18,6 +18,8 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	@echo "--- the end-to-end and API suites again, on PostgreSQL (TEST_DATABASE_URL) ---"
+	PREBOOK_TEST_DATABASE=postgres $(BIN)/python -m pytest tests/e2e tests/api -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

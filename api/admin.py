@@ -10,10 +10,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.auth import AuthError, principal_from_header
-from api.settings import DEV_AUTH_JWT_SECRET, DEV_SECRET_KEY, Settings
+from api.settings import PUBLIC_DEV_VALUES, Settings
 from jobs.health import qstash_health
 from jobs.schedules import DECLARED
-from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
 
 LOOPBACK = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 
@@ -21,17 +20,16 @@ LOOPBACK = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 def config_problems(settings: Settings) -> list[str]:
     """What an operator must fix, by variable name."""
     problems = []
-    if settings.is_production:
-        dev_values = {
-            "QSTASH_TOKEN": (settings.qstash_token, DEV_TOKEN),
-            "QSTASH_CURRENT_SIGNING_KEY": (settings.qstash_current_signing_key,
-                                           DEV_CURRENT_SIGNING_KEY),
-            "QSTASH_NEXT_SIGNING_KEY": (settings.qstash_next_signing_key, DEV_NEXT_SIGNING_KEY),
-            "AUTH_JWT_SECRET": (settings.auth_jwt_secret, DEV_AUTH_JWT_SECRET),
-            "SECRET_KEY": (settings.secret_key, DEV_SECRET_KEY),
+    if settings.is_production:  # from_env refuses these; a Settings built in code may not
+        values = {
+            "QSTASH_TOKEN": settings.qstash_token,
+            "QSTASH_CURRENT_SIGNING_KEY": settings.qstash_current_signing_key,
+            "QSTASH_NEXT_SIGNING_KEY": settings.qstash_next_signing_key,
+            "AUTH_JWT_SECRET": settings.auth_jwt_secret,
+            "SECRET_KEY": settings.secret_key,
         }
         problems += [f"{name} is the public development value"
-                     for name, (value, dev) in dev_values.items() if str(value) == dev]
+                     for name, value in values.items() if str(value) == PUBLIC_DEV_VALUES[name]]
     if settings.qstash_enabled and settings.public_url.startswith(LOOPBACK) and not (
         settings.qstash_url.startswith(LOOPBACK)
     ):

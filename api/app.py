@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 from qstash import Receiver
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -16,23 +18,28 @@ from starlette.staticfiles import StaticFiles
 
 from api.admin import qstash_health_route
 from api.graphql import GraphQLApp
+from api.logging import with_log_context
+from api.metrics_route import metrics_route
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.runtime import open_services
-from api.settings import Settings
+from api.settings import Mode, Settings
 from booking.fallback import run_fallback_scheduler
 from jobs.delivery import delivery_route
 from jobs.handlers import build_registry
+from jobs.registry import JOBS_PREFIX
 from jobs.schedules import DECLARED, sync_schedules
 from schema import build_schema
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+
 async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
 def create_app(settings: Settings) -> Starlette:
-    registry = build_registry()
+    registry = with_log_context(build_registry())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,10 +64,12 @@ def create_app(settings: Settings) -> Starlette:
         build_schema(),
         jwt_secret=str(settings.auth_jwt_secret),
         graphql_ide=None if settings.is_production else "graphiql",
+        production=settings.is_production,
     )
     app = Starlette(
         routes=[
             Route("/health", health),
+            metrics_route(),
             qstash_health_route(settings, services=lambda: app.state.services),
             delivery_route(
                 registry=registry, receiver=receiver, public_url=settings.public_url,
@@ -70,7 +79,23 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
+        middleware=[
+            Middleware(RequestContextMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       prefixes=("/graphql", JOBS_PREFIX)),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     return app
+
+
+def serve_mode(environ: Mapping[str, str]) -> Mode:
+    """`prebook serve` runs in production mode unless PREBOOK_ENV=dev."""
+    return "dev" if environ.get("PREBOOK_ENV") == "dev" else "production"
+
+
+def app_from_env() -> Starlette:
+    """The app of `prebook serve` as an import-string factory (`api.app:app_from_env`), which
+    uvicorn needs to start several workers: each worker reads the same environment."""
+    return create_app(Settings.from_env(os.environ, mode=serve_mode(os.environ)))

@@ -1,5 +1,5 @@
-"""The `prebook` command: dev, serve, migrate, token, schedules, health, dlq, prebookings,
-qstash-dev, fakebox."""
+"""The `prebook` command: dev, serve, migrate, schema, token, schedules, health, dlq,
+prebookings, clock, qstash-dev, fakebox."""
 
 from __future__ import annotations
 
@@ -31,20 +31,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from api.app import serve_mode
+    from api.serve import serve
 
-    from api.app import create_app
-    from models.migrate import apply_migrations
+    settings = _settings(serve_mode(os.environ))
+    return serve(settings, host=args.host, port=args.port, migrate=not args.no_migrate)
 
-    mode = "dev" if os.environ.get("PREBOOK_ENV") == "dev" else "production"
-    settings = _settings(mode)
-    if not args.no_migrate:
-        asyncio.run(apply_migrations(settings.database_url))
-    host = args.host or settings.host
-    port = args.port or settings.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                proxy_headers=True, ws="websockets-sansio")
-    return 0
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from api.schema_sdl import main as print_schema
+
+    return print_schema()
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -121,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
     sub.add_parser("migrate", help="apply database migrations (DATABASE_URL)")
+    sub.add_parser("schema", help="print the GraphQL schema (SDL), as in schema.graphql")
     token = sub.add_parser("token", help="print a JWT for a user (AUTH_JWT_SECRET)")
     token.add_argument("--email", required=True)
     token.add_argument("--admin", action="store_true")
@@ -155,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commands = {
         "dev": cmd_dev, "serve": cmd_serve, "migrate": cmd_migrate, "token": cmd_token,
+        "schema": cmd_schema,
         "fakebox": cmd_fakebox, "schedules": cmd_operator, "health": cmd_operator,
         "dlq": cmd_operator, "prebookings": cmd_operator, "clock": cmd_clock,
     }

@@ -13,6 +13,7 @@ from starlette.datastructures import Secret
 from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
 
 Mode = Literal["dev", "production"]
+LogFormat = Literal["json", "text"]
 
 DEV_AUTH_JWT_SECRET = "prebook-dev-jwt-secret-not-for-production"
 DEV_SECRET_KEY = "prebook-dev-secret-key-not-for-production"
@@ -20,6 +21,19 @@ DEV_QSTASH_PORT = 8080
 DEV_FAKEBOX_PORT = 8090
 REAL_AIMHARDER_LOGIN_URL = "https://aimharder.com"
 REAL_AIMHARDER_BOX_URL = "https://{subdomain}.aimharder.com"
+# Requests to /graphql and /api/jobs/ larger than this are refused with 413 before parsing.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+MIN_JWT_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
+
+# Values published in this repository (and, for QStash, in Upstash's docs): anyone can sign
+# deliveries or mint tokens with them, so production mode refuses to start with any of them.
+PUBLIC_DEV_VALUES = {
+    "QSTASH_TOKEN": DEV_TOKEN,
+    "QSTASH_CURRENT_SIGNING_KEY": DEV_CURRENT_SIGNING_KEY,
+    "QSTASH_NEXT_SIGNING_KEY": DEV_NEXT_SIGNING_KEY,
+    "AUTH_JWT_SECRET": DEV_AUTH_JWT_SECRET,
+    "SECRET_KEY": DEV_SECRET_KEY,
+}
 
 
 class SettingsError(ValueError):
@@ -70,6 +84,9 @@ class Settings:
     sync_schedules_on_startup: bool = False
     smtp_url: Secret | None = field(default=None, repr=False)
     smtp_from: str = "prebook <noreply@prebook.local>"
+    workers: int = 1
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    log_format: LogFormat = "text"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -82,6 +99,10 @@ class Settings:
             raise SettingsError("PREBOOK_LEAD_SECONDS must be at least 1")
         if self.retention_days < 1:
             raise SettingsError("PREBOOK_RETENTION_DAYS must be at least 1")
+        if self.workers < 1:
+            raise SettingsError("PREBOOK_WORKERS must be at least 1")
+        if self.max_body_bytes < 1024:
+            raise SettingsError("PREBOOK_MAX_BODY_BYTES must be at least 1024")
 
     @property
     def is_production(self) -> bool:
@@ -115,6 +136,21 @@ class Settings:
                 raise SettingsError(
                     "production mode needs these environment variables: " + ", ".join(missing)
                 )
+            public = [name for name in required
+                      if name in PUBLIC_DEV_VALUES and env[name] == PUBLIC_DEV_VALUES[name]]
+            if public:
+                raise SettingsError(
+                    "production mode refuses the public development value of: "
+                    + ", ".join(public) + " (anyone could sign deliveries or tokens with it; "
+                    "set your own secrets)"
+                )
+            if len(env["AUTH_JWT_SECRET"].encode()) < MIN_JWT_SECRET_BYTES:
+                raise SettingsError(
+                    f"AUTH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes for HS256"
+                )
+        log_format = env.get("PREBOOK_LOG_FORMAT", "json" if chosen == "production" else "text")
+        if log_format not in ("json", "text"):
+            raise SettingsError(f"PREBOOK_LOG_FORMAT must be json or text, got {log_format!r}")
         defaults = cls()
         port = int(_number("PREBOOK_PORT", env.get("PREBOOK_PORT", "8000"), int))
         qstash_dev_port = int(
@@ -175,4 +211,10 @@ class Settings:
             ),
             smtp_url=Secret(env["SMTP_URL"]) if "SMTP_URL" in env else None,
             smtp_from=env.get("SMTP_FROM", defaults.smtp_from),
+            workers=int(_number("PREBOOK_WORKERS", env.get("PREBOOK_WORKERS", "1"), int)),
+            max_body_bytes=int(_number(
+                "PREBOOK_MAX_BODY_BYTES",
+                env.get("PREBOOK_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)), int,
+            )),
+            log_format="json" if log_format == "json" else "text",
         )

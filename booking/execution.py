@@ -22,6 +22,7 @@ from booking.gate import TOO_EARLY_BACKOFF_S, Volley
 from booking.outcomes import Outcome, classify, is_success
 from booking.services import Services
 from booking.wire import Shot
+from jobs.metrics import metrics
 from models.prebookings import Prebooking, PrebookingStatus
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,8 @@ async def record_outcome(
         prebooking.error_message = error or _describe(answer)
         prebooking.dedup_key = None
     await prebooking.save()
+    metrics().record_outcome(status=prebooking.status.value, outcome=prebooking.outcome,
+                             lateness_ms=prebooking.lateness_ms)
     _notify(services, prebooking)
     log.info(
         "prebooking %s %s outcome=%s lateness_ms=%s attempts=%d gate=%s/%s spread_ms=%s",

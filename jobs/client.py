@@ -9,6 +9,7 @@ from typing import TypeVar
 from qstash import AsyncQStash
 from qstash.errors import QStashError
 
+from jobs.metrics import metrics
 from jobs.payloads import Payload
 from jobs.registry import JobDef
 
@@ -66,9 +67,12 @@ class JobClient:
                 timeout=job.timeout,
             )
         except (QStashError, OSError) as exc:
+            _observe(job.name, started, "error")
             raise PublishFailed(f"QStash refused or could not be reached: {exc}") from exc
         except Exception as exc:  # httpx errors surface as their own types
+            _observe(job.name, started, "error")
             raise PublishFailed(f"QStash could not be reached: {type(exc).__name__}") from exc
+        _observe(job.name, started, "ok")
         message_id = getattr(response, "message_id", None)
         if not isinstance(message_id, str):
             raise PublishFailed("QStash answered without a message id")
@@ -86,3 +90,9 @@ class JobClient:
             log.warning("could not cancel message %s: %s", message_id, type(exc).__name__)
             return False
         return True
+
+
+def _observe(job: str, started: float, result: str) -> None:
+    metrics().publish_seconds.labels(job=job, result=result).observe(
+        time.perf_counter() - started
+    )

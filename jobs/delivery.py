@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.routing import Route
 
 from jobs import ledger
 from jobs.errors import DeliveryError, PayloadInvalid, SignatureInvalid, UnknownJob
+from jobs.metrics import metrics
 from jobs.registry import JOBS_PREFIX, JobContext, Registry
 from models.deliveries import DeliveryState
 
@@ -61,6 +63,7 @@ def delivery_route(
         path = request.path_params["job_path"]
         body = await request.body()
         message_id = request.headers.get("upstash-message-id", "")
+        job = "unknown"  # the metrics label until the path names a job
         try:
             # Checked against the configured public URL, never the URL this request came in
             # on: behind a proxy or on an internal address the two differ, and the token's
@@ -69,34 +72,51 @@ def delivery_route(
             spec = registry.by_path(path)
             if spec is None:
                 raise UnknownJob(f"no job at {JOBS_PREFIX}{path}")
+            job = spec.name
             payload = spec.payload_type.from_body(body)
             if not message_id:
                 raise PayloadInvalid("missing Upstash-Message-Id")
         except DeliveryError as error:
             log.warning("delivery refused path=%s status=%s: %s", path, error.status_code,
                         error.message)
+            _count(job, error.status_code, "refused")
             return error_response(error)
 
         if not await ledger.record_arrival(message_id, spec.name):
+            _count(spec.name, 200, "duplicate")
             return JSONResponse({"status": "duplicate", "messageId": message_id})
         retried = _int(request.headers.get("upstash-retried"))
         ctx = JobContext(job=spec.name, message_id=message_id, retried=retried,
                          services=services())
+        started = time.perf_counter()
         try:
             result = await spec.handler(ctx, payload)
         except DeliveryError as error:
             state = DeliveryState.RETRYABLE if error.retryable else DeliveryState.FAILED
             await ledger.record_result(message_id, state, error.status_code, error.message)
             log.warning("job %s message=%s failed: %s", spec.name, message_id, error.message)
+            _finished(spec.name, started, error.status_code,
+                      "retry" if error.retryable else "failed")
             return error_response(error)
         except Exception as exc:
             await ledger.record_result(message_id, DeliveryState.RETRYABLE, 500, repr(exc))
             log.exception("job %s message=%s crashed", spec.name, message_id)
+            _finished(spec.name, started, 500, "crashed")
             return JSONResponse({"error": "internal error"}, status_code=500)
         await ledger.record_result(message_id, DeliveryState.DONE, 200, json.dumps(result))
+        _finished(spec.name, started, 200, "ok")
         return JSONResponse({"status": "ok", "result": result})
 
     return Route(JOBS_PREFIX + "{job_path:path}", deliver, methods=["POST"])
+
+
+def _count(job: str, status: int, result: str) -> None:
+    metrics().deliveries.labels(job=job, status=str(status), result=result).inc()
+
+
+def _finished(job: str, started: float, status: int, result: str) -> None:
+    metrics().job_seconds.labels(job=job, result=result).observe(time.perf_counter() - started)
+    _count(job, status, result)
 
 
 def _int(raw: str | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,6 +23,7 @@ from booking.fakebox import create_app as create_fakebox
 from localqstash import LocalQStashConfig
 from localqstash import create_app as create_localqstash
 from models.migrate import apply_migrations
+from tests.postgres import fresh_database
 from tests.servers import ServerThread, free_port, serve
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -109,6 +111,8 @@ def running_stack(tmp_path: Path, database_url: str | None = None,
     """The three servers on free ports. One at a time per process: the API's Tortoise context
     is the process's global fallback, so module-scoped stacks must not overlap."""
     with ExitStack() as stack:
+        if database_url is None and os.environ.get("PREBOOK_TEST_DATABASE") == "postgres":
+            database_url = stack.enter_context(fresh_database())
         qstash = stack.enter_context(
             serve(create_localqstash(LocalQStashConfig(data_dir=tmp_path / "localqstash")))
         )

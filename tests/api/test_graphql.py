@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import base64
-import json
-import sqlite3
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from booking.prebookings import MAX_PENDING_PER_USER
+from models.encryption import Vault
+from tests.e2e.jobkit import query
 from tests.e2e.test_scenario import CONNECT, CREATE, connect
 from tests.stack import DEMO_BOX_ID, Stack, running_stack
 
@@ -135,14 +137,11 @@ def test_pending_prebookings_are_capped_per_user(stack: Stack) -> None:
 
 def test_unexpected_errors_are_masked(stack: Stack) -> None:
     token = stack.token("unlucky@example.com")
-    database = stack.settings.database_url.removeprefix("sqlite://")
-    with sqlite3.connect(database, isolation_level=None) as conn:
-        conn.execute("ALTER TABLE notifications RENAME TO notifications_away")
+    query(stack, "ALTER TABLE notifications RENAME TO notifications_away")
     try:
         answer = stack.gql("{ notifications { id } }", token=token)
     finally:
-        with sqlite3.connect(database, isolation_level=None) as conn:
-            conn.execute("ALTER TABLE notifications_away RENAME TO notifications")
+        query(stack, "ALTER TABLE notifications_away RENAME TO notifications")
     assert answer["errors"][0]["message"] == "Unexpected error."
     assert "table" not in json.dumps(answer["errors"])  # no SQL, no table names
     assert stack.gql("{ notifications { id } }", token=token)["data"] == {"notifications": []}
@@ -153,10 +152,14 @@ def test_credentials_are_encrypted_at_rest(stack: Stack) -> None:
     email, password = stack.fake_member("secretive-member@example.com", "Pa55-unique-secret")
     data = stack.gql(CONNECT, {"email": email, "password": password}, token=token)
     assert data["data"]["connectAimharder"]["__typename"] == "AimharderAccount"
-    database = stack.settings.database_url.removeprefix("sqlite://")
-    stored = b"".join(
-        open(path, "rb").read()
-        for path in (database, database + "-wal") if __import__("os").path.exists(path)
-    )
-    assert b"secretive-member@example.com" in stored  # the file is the one in use
-    assert b"Pa55-unique-secret" not in stored
+    stored, token_enc = query(stack, "SELECT password_enc, token_enc FROM aimharder_accounts "
+                                     "WHERE email=?", email)[0]
+    assert password not in stored
+    assert Vault(str(stack.settings.secret_key)).decrypt(stored) == password
+    assert token_enc and Vault(str(stack.settings.secret_key)).decrypt(token_enc)
+    url = stack.settings.database_url
+    if url.startswith("sqlite://"):  # and nowhere in the database file in clear
+        database = Path(url.removeprefix("sqlite://"))
+        raw = b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal"))
+                       if p.exists())
+        assert email.encode() in raw and password.encode() not in raw

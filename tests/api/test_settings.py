@@ -57,3 +57,57 @@ def test_dev_mode_needs_nothing_and_uses_the_local_defaults(tmp_path: object) ->
 def test_malformed_values_are_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize("name", ["QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY",
+                                  "QSTASH_NEXT_SIGNING_KEY", "AUTH_JWT_SECRET", "SECRET_KEY"])
+def test_production_refuses_each_public_dev_value_by_name(name: str) -> None:
+    from api.settings import PUBLIC_DEV_VALUES as dev_values
+
+    with pytest.raises(SettingsError, match=f"public development value of: {name} "):
+        Settings.from_env({**PRODUCTION, name: dev_values[name]})
+
+
+def test_production_names_every_public_dev_value_at_once() -> None:
+    from api.settings import DEV_AUTH_JWT_SECRET, DEV_SECRET_KEY
+    from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_TOKEN
+
+    env = {**PRODUCTION, "QSTASH_TOKEN": DEV_TOKEN,
+           "QSTASH_CURRENT_SIGNING_KEY": DEV_CURRENT_SIGNING_KEY,
+           "AUTH_JWT_SECRET": DEV_AUTH_JWT_SECRET, "SECRET_KEY": DEV_SECRET_KEY}
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(env)
+    message = str(refused.value)
+    for name in ("QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "AUTH_JWT_SECRET", "SECRET_KEY"):
+        assert name in message
+    assert "QSTASH_NEXT_SIGNING_KEY" not in message
+    assert DEV_TOKEN not in message and DEV_SECRET_KEY not in message  # never echo a secret
+
+
+def test_production_refuses_a_short_jwt_secret() -> None:
+    with pytest.raises(SettingsError, match="AUTH_JWT_SECRET must be at least 32 bytes"):
+        Settings.from_env({**PRODUCTION, "AUTH_JWT_SECRET": "short-secret"})
+
+
+def test_dev_mode_keeps_the_public_dev_values() -> None:
+    from api.settings import DEV_AUTH_JWT_SECRET
+
+    assert str(Settings.from_env({}).auth_jwt_secret) == DEV_AUTH_JWT_SECRET
+
+
+def test_serving_settings() -> None:
+    production = Settings.from_env(PRODUCTION)
+    assert production.log_format == "json" and production.workers == 1
+    assert production.max_body_bytes == 64 * 1024
+    tuned = Settings.from_env({**PRODUCTION, "PREBOOK_WORKERS": "4", "PREBOOK_LOG_FORMAT": "text",
+                               "PREBOOK_MAX_BODY_BYTES": "131072"})
+    assert (tuned.workers, tuned.log_format, tuned.max_body_bytes) == (4, "text", 131072)
+    assert Settings.from_env({}).log_format == "text"
+
+
+@pytest.mark.parametrize(("name", "value"), [("PREBOOK_WORKERS", "0"), ("PREBOOK_WORKERS", "many"),
+                                             ("PREBOOK_LOG_FORMAT", "xml"),
+                                             ("PREBOOK_MAX_BODY_BYTES", "10")])
+def test_malformed_serving_values_are_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})

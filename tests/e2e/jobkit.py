@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+import asyncpg
 from qstash import AsyncQStash, QStash
 
 from jobs.client import JobClient
@@ -31,14 +35,32 @@ def enqueue(stack: Stack, job: JobDef[Any], payload: Payload, **options: Any) ->
     return asyncio.run(job_client(stack).enqueue(job, payload, **options))
 
 
-def db(stack: Stack) -> sqlite3.Connection:
-    path = stack.settings.database_url.removeprefix("sqlite://")
-    return sqlite3.connect(path, timeout=10, isolation_level=None)
-
-
 def query(stack: Stack, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    with db(stack) as conn:
-        return conn.execute(sql, args).fetchall()
+    """Run SQL on the app's database directly (SQLite or PostgreSQL); `?` placeholders.
+
+    Datetimes are passed as Tortoise stores them on SQLite (text) and as values on PostgreSQL.
+    """
+    url = stack.settings.database_url
+    if url.startswith("sqlite://"):
+        params = [str(a) if isinstance(a, datetime) else a for a in args]
+        with sqlite3.connect(url.removeprefix("sqlite://"), timeout=10,
+                             isolation_level=None) as conn:
+            return conn.execute(sql, params).fetchall()
+    numbered = re.sub(r"\?", lambda _m, n=iter(range(1, 100)): f"${next(n)}", sql)
+
+    async def run() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(r) for r in await conn.fetch(
+                numbered, *[str(a) if isinstance(a, uuid.UUID) else a for a in args])]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def as_datetime(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def eventually(check: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:

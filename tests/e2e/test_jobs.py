@@ -152,7 +152,7 @@ def test_sweep_reconciles_interrupted_executions_without_firing(stack: Stack) ->
     lost_token, lost_id, lost_class = prebook(stack, "crash-b@example.com", 3600)
     qstash(stack).message.cancel(status(stack, booked_token, booked_id)["qstashMessageId"])
     # As if the process died mid-way: A after its booking reached the box, B before sending.
-    past = str(datetime.now(UTC) - timedelta(minutes=10))  # as Tortoise stores it
+    past = datetime.now(UTC) - timedelta(minutes=10)
     for node in (booked_id, lost_id):
         query(stack, "UPDATE prebookings SET status='EXECUTING', claimed_at=? WHERE id=?",
               past, raw_id(node))
@@ -210,7 +210,7 @@ def _message_id(stack: Stack, dedup: str) -> str:
 
 def test_cleanup_and_weekly_report(stack: Stack) -> None:
     token, node_id, _ = prebook(stack, "report@example.com", opens_in=3600)
-    old = str(datetime.now(UTC) - timedelta(days=400))
+    old = datetime.now(UTC) - timedelta(days=400)
     cancel = stack.gql("mutation($id: ID!) { cancelPrebooking(id: $id) { __typename } }",
                        {"id": node_id}, token=token)
     assert cancel["data"]["cancelPrebooking"]["__typename"] == "Prebooking"

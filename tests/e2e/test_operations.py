@@ -13,7 +13,7 @@ import pytest
 from jobs import catalog
 from jobs.payloads import NoPayload
 from models.encryption import Vault
-from tests.e2e.jobkit import enqueue, eventually, query, raw_id
+from tests.e2e.jobkit import as_datetime, enqueue, eventually, query, raw_id
 from tests.e2e.test_jobs import prebook, status
 from tests.e2e.test_scenario import connect
 from tests.stack import Stack, running_stack
@@ -71,7 +71,7 @@ def test_reschedule_publishes_for_pending_rows_without_a_message(stack: Stack) -
 def test_sessions_refresh_renews_and_marks_accounts_that_cannot_log_in(stack: Stack) -> None:
     token = stack.token("renew@example.com")
     connect(stack, token, "box-renew@example.com")
-    soon = str(datetime.now(UTC) + timedelta(minutes=2))
+    soon = datetime.now(UTC) + timedelta(minutes=2)
     query(stack, "UPDATE aimharder_accounts SET token_expires_at=? WHERE email=?", soon,
           "box-renew@example.com")
     broken = stack.token("broken@example.com")
@@ -85,6 +85,6 @@ def test_sessions_refresh_renews_and_marks_accounts_that_cannot_log_in(stack: St
                == "LOGIN_FAILED", what="account marked")
     renewed = query(stack, "SELECT token_expires_at FROM aimharder_accounts WHERE email=?",
                     "box-renew@example.com")[0][0]
-    assert renewed > soon
+    assert as_datetime(renewed) > soon
     assert stack.gql(ME, token=token)["data"]["me"]["aimharder"]["status"] == "ACTIVE"
     assert "connect again" in stack.gql(ME, token=broken)["data"]["me"]["aimharder"]["lastError"]
