@@ -38,6 +38,7 @@ def build_services(settings: Settings, http: httpx.AsyncClient) -> Services:
             lead_seconds=settings.lead_seconds,
             fire_offset_ms=settings.fire_offset_ms,
             too_early_window_ms=settings.too_early_window_ms,
+            answer_timeout_s=settings.answer_timeout_s,
         ),
         qstash_enabled=settings.qstash_enabled,
         policy=Policy(retention_days=settings.retention_days,

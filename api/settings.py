@@ -76,6 +76,7 @@ class Settings:
     lead_seconds: float = 5.0
     fire_offset_ms: float = 0.0
     too_early_window_ms: float = 3000.0
+    answer_timeout_s: float = 10.0
     qstash_dev_port: int = DEV_QSTASH_PORT
     fakebox_port: int = DEV_FAKEBOX_PORT
     retention_days: int = 90

@@ -128,7 +128,7 @@ async def _fire(
             day=prebooking.day, family_id=prebooking.family_id,
         )
 
-    shot = Shot(prepare(session))
+    shot = Shot(prepare(session), answer_timeout_s=services.timing.answer_timeout_s)
     with contextlib.suppress(UpstreamUnavailable):
         await shot.open()  # the gate reopens it just before the instant if this failed
     target_ns = _ns(prebooking.opens_at) + int(timing.fire_offset_ms * 1_000_000)

@@ -33,7 +33,12 @@ REARM_LEAD_NS = 300_000_000
 
 
 def too_early(answer: BookAnswer) -> bool:
-    return classify(answer) is Outcome.TOO_EARLY
+    """Worth sending again inside the window: "too early", or the box failing (5xx).
+
+    Sending again is safe: the box refuses a second booking of the same hour
+    (NOPUEDESRESERVAMISMAHORA), which counts as booked.
+    """
+    return classify(answer) is Outcome.TOO_EARLY or answer.status_code >= 500
 
 
 @dataclass(frozen=True)

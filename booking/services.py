@@ -18,6 +18,7 @@ class Timing:
     lead_seconds: float = 5.0  # QStash delivers this long before the opening
     fire_offset_ms: float = 0.0  # fire this long after the opening (never before it)
     too_early_window_ms: float = 3000.0  # keep retrying "too early" answers this long
+    answer_timeout_s: float = 10.0  # a booking request without an answer by then has failed
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -106,7 +106,8 @@ def test_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_url
 
 
 @contextmanager
-def running_stack(tmp_path: Path, database_url: str | None = None,
+def running_stack(tmp_path: Path, database_url: str | None = None, *,
+                  box_via: Callable[[int], str] | None = None,
                   **overrides: Any) -> Iterator[Stack]:
     """The three servers on free ports. One at a time per process: the API's Tortoise context
     is the process's global fallback, so module-scoped stacks must not overlap."""
@@ -121,6 +122,8 @@ def running_stack(tmp_path: Path, database_url: str | None = None,
         settings = test_settings(tmp_path, api_port=api_port, qstash_url=qstash.url,
                                  fakebox_url=fakebox.url, database_url=database_url,
                                  **overrides)
+        if box_via is not None:  # e.g. a proxy in front of the box's booking endpoints
+            settings = settings.replace(aimharder_box_url=box_via(fakebox.port) + "/{subdomain}")
         asyncio.run(apply_migrations(settings.database_url))
         api = stack.enter_context(serve(create_app(settings), port=api_port))
         yield Stack(api=api, qstash=qstash, fakebox=fakebox, settings=settings)
