@@ -196,6 +196,12 @@ class Settings:
             fire_offset_ms=_number(
                 "PREBOOK_FIRE_OFFSET_MS", env.get("PREBOOK_FIRE_OFFSET_MS", "0"), float
             ),
+            too_early_window_ms=_number(
+                "PREBOOK_RETRY_WINDOW_MS", env.get("PREBOOK_RETRY_WINDOW_MS", "3000"), float
+            ),
+            answer_timeout_s=_number(
+                "PREBOOK_ANSWER_TIMEOUT_S", env.get("PREBOOK_ANSWER_TIMEOUT_S", "10"), float
+            ),
             qstash_dev_port=qstash_dev_port,
             fakebox_port=fakebox_port,
             retention_days=int(

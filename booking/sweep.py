@@ -65,8 +65,13 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
     """EXECUTING for too long (a crash mid-way): ask the box what happened; never fire again."""
     done = []
     cutoff = now - timedelta(seconds=services.policy.stuck_after_s)
-    rows = await Prebooking.filter(status=PrebookingStatus.EXECUTING, claimed_at__lt=cutoff
-                                   ).prefetch_related("user").limit(BATCH)
+    # A request may still be in flight until the retry window and the answer timeout are
+    # over; asking the box before then could miss a booking that is about to happen.
+    timing = services.timing
+    settled = now - timedelta(milliseconds=timing.too_early_window_ms + timing.fire_offset_ms,
+                              seconds=timing.answer_timeout_s + 1)
+    rows = await Prebooking.filter(status=PrebookingStatus.EXECUTING, claimed_at__lt=cutoff,
+                                   opens_at__lt=settled).prefetch_related("user").limit(BATCH)
     for row in rows:
         try:
             account = await accounts.account_for(row.user)

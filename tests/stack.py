@@ -89,7 +89,7 @@ class Stack:
             time.sleep(0.1)
 
 
-def test_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_url: str,
+def stack_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_url: str,
                   database_url: str | None = None, **overrides: Any) -> Settings:
     return Settings(
         mode="dev",
@@ -119,7 +119,7 @@ def running_stack(tmp_path: Path, database_url: str | None = None, *,
         )
         fakebox = stack.enter_context(serve(create_fakebox(FakeBoxConfig())))
         api_port = free_port()
-        settings = test_settings(tmp_path, api_port=api_port, qstash_url=qstash.url,
+        settings = stack_settings(tmp_path, api_port=api_port, qstash_url=qstash.url,
                                  fakebox_url=fakebox.url, database_url=database_url,
                                  **overrides)
         if box_via is not None:  # e.g. a proxy in front of the box's booking endpoints

@@ -50,7 +50,7 @@ def inbox() -> Iterator[Inbox]:
 def stack(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[Stack]:
     smtp = Secret(f"smtp://127.0.0.1:{inbox.port}")
     with running_stack(tmp_path_factory.mktemp("jobs"), missed_after_s=1.0, stuck_after_s=1.0,
-                       smtp_url=smtp) as running:
+                       too_early_window_ms=500, answer_timeout_s=1.0, smtp_url=smtp) as running:
         yield running
 
 
@@ -156,6 +156,7 @@ def test_sweep_reconciles_interrupted_executions_without_firing(stack: Stack) ->
     for node in (booked_id, lost_id):
         query(stack, "UPDATE prebookings SET status='EXECUTING', claimed_at=? WHERE id=?",
               past, raw_id(node))
+    query(stack, "UPDATE prebookings SET opens_at=? WHERE id=?", past, raw_id(lost_id))
     opens_at = datetime.fromisoformat(booked_class["opensAt"])
     eventually(lambda: datetime.now(UTC) > opens_at, what="A's window open")
     box = stack.fakebox.url
@@ -168,7 +169,9 @@ def test_sweep_reconciles_interrupted_executions_without_firing(stack: Stack) ->
     assert answer["bookState"] == 1, answer
     sent = len(book_requests(stack, booked_class["id"])) + len(
         book_requests(stack, lost_class["id"]))
-
+    # Reconciling waits until any request of A's opening would be answered or timed out.
+    settled = opens_at + timedelta(seconds=2.6)
+    eventually(lambda: datetime.now(UTC) > settled, what="A's opening settled")
     enqueue(stack, catalog.PREBOOKINGS_SWEEP, NoPayload())
     a = eventually(lambda: (s := status(stack, booked_token, booked_id))["status"] != "EXECUTING"
                    and s, what="A reconciled")
