@@ -73,7 +73,8 @@ def crashable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack,
                "QSTASH_URL": qstash.url, "AIMHARDER_LOGIN_URL": fakebox.url,
                "AIMHARDER_BOX_URL": settings.aimharder_box_url, "PREBOOK_LEAD_SECONDS": "1",
                "PREBOOK_STUCK_AFTER_S": "2",
-               "PREBOOK_ANSWER_TIMEOUT_S": "3", "PREBOOK_RETRY_WINDOW_MS": "1000", "PREBOOK_DATA_DIR": str(tmp)}
+               "PREBOOK_ANSWER_TIMEOUT_S": "3", "PREBOOK_RETRY_WINDOW_MS": "1000",
+               "PREBOOK_DATA_DIR": str(tmp)}
         app = AppProcess(env, port)
         stack.callback(app.stop)
         app.start()
