@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.admin import qstash_health_route
 from api.graphql import GraphQLApp
-from api.logging import with_log_context
+from api.logging import protect_secrets, with_log_context
 from api.metrics_route import metrics_route
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.runtime import open_services
@@ -39,6 +39,7 @@ async def health(request: Request) -> JSONResponse:
 
 
 def create_app(settings: Settings) -> Starlette:
+    protect_secrets()
     registry = with_log_context(build_registry())
 
     @contextlib.asynccontextmanager

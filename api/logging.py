@@ -90,6 +90,18 @@ class ContextTextFormatter(logging.Formatter):
         return f"{text} [{ids}]" if ids else text
 
 
+# Their DEBUG records carry raw HTTP headers (AimHarder's Set-Cookie session, Authorization),
+# so they never log below INFO, whatever level the root logger is given.
+HEADER_LOGGERS = ("httpcore", "hpack", "websockets.client", "websockets.server")
+
+
+def protect_secrets() -> None:
+    for name in HEADER_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 def log_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
     """A `logging.config.dictConfig` for the app and uvicorn (pass it as uvicorn's log_config).
 
@@ -118,6 +130,7 @@ def log_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
             "tortoise": {"level": "WARNING"},
             "aiosqlite": {"level": "WARNING"},
             "httpx": {"level": "WARNING"},
+            **{name: {"level": "INFO"} for name in HEADER_LOGGERS},
         },
     }
 
