@@ -61,11 +61,9 @@ def progress(message: str) -> None:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], log: Path, ready_url: str,
-            *, script: str | None = None) -> Iterator[None]:
-    """`prebook ARGS` (or `python SCRIPT ARGS`) until the block ends, once `ready_url` answers."""
-    command = ([sys.executable, script, *args] if script
-               else [sys.executable, "-m", "api.cli", *args])
+def process(args: list[str], env: dict[str, str], log: Path, ready_url: str) -> Iterator[None]:
+    """`prebook ARGS` until the block ends, once `ready_url` answers."""
+    command = [sys.executable, "-m", "api.cli", *args]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -157,10 +155,11 @@ async def make_members(stack: Stack, http: httpx.AsyncClient, n: int, tag: str,
 
 @contextmanager
 def running_stack(tmp: Path, lead_seconds: float = 5.0,
-                  qstash_concurrency: int | None = 512) -> Iterator[Stack]:
-    """The three servers as processes. QStash itself has no delivery parallelism cap on plain
-    publishes (only opt-in Flow Control), so by default localqstash gets one that cannot be
-    reached; `qstash_concurrency=None` keeps localqstash's own default (`prebook qstash-dev`).
+                  qstash_concurrency: int | None = None) -> Iterator[Stack]:
+    """The three servers as processes (`prebook qstash-dev`, `fakebox`, `serve`).
+
+    `qstash_concurrency` overrides localqstash's cap on deliveries in flight (default 1024):
+    every prebooking of one instant holds a delivery open until the opening.
     """
     ports = {name: free_port() for name in ("api", "qstash", "box")}
     api, qstash, box = (f"http://127.0.0.1:{ports[k]}" for k in ("api", "qstash", "box"))
@@ -170,14 +169,11 @@ def running_stack(tmp: Path, lead_seconds: float = 5.0,
            "AIMHARDER_BOX_URL": box + "/{subdomain}",
            "PREBOOK_LEAD_SECONDS": str(lead_seconds), "PREBOOK_DATA_DIR": str(tmp)}
     with ExitStack() as stack:
-        qstash_args = ["--port", str(ports["qstash"]), "--data-dir", str(tmp / "lq")]
-        if qstash_concurrency is None:
-            qstash_args = ["qstash-dev", *qstash_args]
-        else:
-            qstash_args = ["localqstash", *qstash_args, "--max-concurrency",
-                           str(qstash_concurrency)]
-        stack.enter_context(process(qstash_args, env, tmp / "localqstash.log", qstash + "/",
-                                    script=__file__ if qstash_concurrency else None))
+        qstash_args = ["qstash-dev", "--port", str(ports["qstash"]), "--data-dir",
+                       str(tmp / "lq")]
+        if qstash_concurrency is not None:
+            qstash_args += ["--max-concurrency", str(qstash_concurrency)]
+        stack.enter_context(process(qstash_args, env, tmp / "localqstash.log", qstash + "/"))
         stack.enter_context(process(["fakebox", "--port", str(ports["box"])], env,
                                     tmp / "fakebox.log", box + "/_fake/requests"))
         stack.enter_context(process(["serve", "--port", str(ports["api"])], env,
@@ -187,26 +183,3 @@ def running_stack(tmp: Path, lead_seconds: float = 5.0,
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def _run_localqstash(argv: list[str]) -> None:
-    """localqstash with a delivery concurrency cap, which `prebook qstash-dev` cannot set."""
-    import argparse
-
-    import uvicorn
-
-    from localqstash.app import create_app
-    from localqstash.config import LocalQStashConfig
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--max-concurrency", type=int, required=True)
-    args = parser.parse_args(argv)
-    config = LocalQStashConfig(port=args.port, data_dir=args.data_dir,
-                               max_concurrency=args.max_concurrency)
-    uvicorn.run(create_app(config), host="127.0.0.1", port=args.port, log_level="warning")
-
-
-if __name__ == "__main__" and sys.argv[1:2] == ["localqstash"]:
-    _run_localqstash(sys.argv[2:])

@@ -192,8 +192,8 @@ def main() -> None:
                         "(repeatable; default 1, 30, 100)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--lead", type=float, default=5.0, help="PREBOOK_LEAD_SECONDS")
-    parser.add_argument("--qstash-concurrency", type=int, default=512,
-                        help="localqstash delivery cap (0: its own default, as qstash-dev)")
+    parser.add_argument("--qstash-concurrency", type=int, default=0,
+                        help="localqstash delivery cap (0: its default, 1024)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     result = asyncio.run(run(args.n or [1, 30, 100], args.rounds, args.lead,
