@@ -26,6 +26,21 @@ from models.migrate import apply_migrations
 from tests.postgres import fresh_database
 from tests.servers import ServerThread, free_port, serve
 
+CONNECT = """mutation($email: String!, $password: String!) {
+  connectAimharder(input: {email: $email, password: $password}) {
+    __typename ... on AimharderAccount { email boxes { id subdomain timezone } }
+    ... on InvalidCredentials { message } } }"""
+CLASSES = """query($boxId: String!, $day: Date!) { classes(boxId: $boxId, day: $day) {
+  id name time capacity booked opensAt } }"""
+CREATE = """mutation($input: CreatePrebookingInput!) { createPrebooking(input: $input) {
+  __typename
+  ... on Prebooking { id status opensAt qstashMessageId }
+  ... on DuplicatePrebooking { message existing { id } }
+  ... on ValidationError { field message } ... on ClassNotFound { message }
+  ... on NotConnected { message } ... on SchedulingFailed { message } } }"""
+GET = """query($id: ID!) { prebooking(id: $id) { id status outcome bookState bookingId firedAt
+  latenessMs attempts opensAt errorMessage qstashMessageId } }"""
+
 MADRID = ZoneInfo("Europe/Madrid")
 DEMO_BOX_ID = "10001"
 
@@ -76,6 +91,30 @@ class Stack:
 
     def box_requests(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.fakebox.url}/_fake/requests", timeout=5).json()  # type: ignore[no-any-return]
+
+    def connect(self, token: str, member: str) -> None:
+        """Connect the user's AimHarder account to a new member of the fake box."""
+        email, password = self.fake_member(member)
+        data = self.gql(CONNECT, {"email": email, "password": password}, token=token)
+        assert data["data"]["connectAimharder"]["__typename"] == "AimharderAccount", data
+
+    def prebook(self, member: str, opens_in: float, *, opens_at: str | None = None,
+                demo: dict[str, str] | None = None) -> tuple[str, str, dict[str, str]]:
+        """A connected user (named `member`) with one prebooking for a new class opening
+        `opens_in` s from now; returns (token, prebooking id, class)."""
+        token = self.token(member)
+        self.connect(token, "box-" + member)
+        demo = demo or self.fake_class(opens_in=opens_in)
+        created = self.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": demo["id"],
+                                              "day": demo["day"],
+                                              "opensAt": opens_at or demo["opensAt"]}},
+                           token=token)
+        result = created["data"]["createPrebooking"]
+        assert result["__typename"] == "Prebooking", created
+        return token, result["id"], demo
+
+    def prebooking(self, token: str, node_id: str) -> dict[str, Any]:
+        return self.gql(GET, {"id": node_id}, token=token)["data"]["prebooking"]  # type: ignore[no-any-return]
 
     def wait_for(self, query: str, variables: dict[str, Any], token: str, done: Any,
                  timeout: float = 30) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from contextlib import ExitStack
 import pytest
 
 from tests.e2e.proxy import DroppingProxy
-from tests.e2e.test_box_faults import prebook
 from tests.e2e.test_scenario import book_requests, wait_final
 from tests.stack import Stack, running_stack
 
@@ -32,7 +31,7 @@ def test_a_dropped_booking_request_fails_with_a_reason(
     proxied: tuple[Stack, DroppingProxy],
 ) -> None:
     stack, proxy = proxied
-    token, node_id, demo = prebook(stack, "dropped@example.com")
+    token, node_id, demo = stack.prebook("dropped@example.com", 2.5)
     proxy.drop_books = 1
     final = wait_final(stack, token, node_id, demo["opensAt"])
     assert proxy.dropped == 1
@@ -44,6 +43,6 @@ def test_the_next_prebooking_through_the_same_path_books(
     proxied: tuple[Stack, DroppingProxy],
 ) -> None:
     stack, _ = proxied
-    token, node_id, demo = prebook(stack, "after-drop@example.com")
+    token, node_id, demo = stack.prebook("after-drop@example.com", 2.5)
     final = wait_final(stack, token, node_id, demo["opensAt"])
     assert final["status"] == "COMPLETED" and final["outcome"] == "BOOKED", final

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from tests.e2e.jobkit import eventually
-from tests.e2e.test_scenario import CREATE, book_requests, connect, wait_final
-from tests.stack import DEMO_BOX_ID, Stack, running_stack
+from tests.e2e.test_scenario import book_requests, wait_final
+from tests.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="module")
@@ -20,23 +20,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-def prebook(stack: Stack, member: str) -> tuple[str, str, dict[str, str]]:
-    token = stack.token(member)
-    connect(stack, token, "box-" + member)
-    demo = stack.fake_class(opens_in=2.5)
-    created = stack.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": demo["id"],
-                                           "day": demo["day"], "opensAt": demo["opensAt"]}},
-                        token=token)
-    return token, created["data"]["createPrebooking"]["id"], demo
-
-
 def fault(stack: Stack, **settings: object) -> None:
     answer = httpx.post(f"{stack.fakebox.url}/_fake/faults", json=settings, timeout=5)
     assert answer.status_code == 200, answer.text
 
 
 def test_a_brief_5xx_is_retried_and_books(stack: Stack) -> None:
-    token, node_id, demo = prebook(stack, "flaky@example.com")
+    token, node_id, demo = stack.prebook("flaky@example.com", 2.5)
     fault(stack, status=503, count=2)
     final = wait_final(stack, token, node_id, demo["opensAt"])
     assert final["status"] == "COMPLETED" and final["outcome"] == "BOOKED", final
@@ -45,7 +35,7 @@ def test_a_brief_5xx_is_retried_and_books(stack: Stack) -> None:
 
 
 def test_a_box_that_keeps_failing_ends_failed_inside_the_window(stack: Stack) -> None:
-    token, node_id, demo = prebook(stack, "down@example.com")
+    token, node_id, demo = stack.prebook("down@example.com", 2.5)
     fault(stack, status=500, count=1000)
     started = time.monotonic()
     final = wait_final(stack, token, node_id, demo["opensAt"])
@@ -57,14 +47,14 @@ def test_a_box_that_keeps_failing_ends_failed_inside_the_window(stack: Stack) ->
 
 
 def test_a_slow_answer_is_waited_for(stack: Stack) -> None:
-    token, node_id, demo = prebook(stack, "slow@example.com")
+    token, node_id, demo = stack.prebook("slow@example.com", 2.5)
     fault(stack, delayMs=1200, count=1)
     final = wait_final(stack, token, node_id, demo["opensAt"])
     assert final["status"] == "COMPLETED" and final["attempts"] == 1, final
 
 
 def test_no_answer_at_all_times_out_with_a_reason(stack: Stack) -> None:
-    token, node_id, demo = prebook(stack, "silent@example.com")
+    token, node_id, demo = stack.prebook("silent@example.com", 2.5)
     fault(stack, delayMs=3000, count=1)  # longer than the 2 s answer timeout
     final = wait_final(stack, token, node_id, demo["opensAt"])
     assert final["status"] == "FAILED" and "no answer" in final["errorMessage"], final
@@ -75,7 +65,7 @@ def test_no_answer_at_all_times_out_with_a_reason(stack: Stack) -> None:
 
 
 def test_logout_relogs_in_only_once(stack: Stack) -> None:
-    token, node_id, demo = prebook(stack, "evicted@example.com")
+    token, node_id, demo = stack.prebook("evicted@example.com", 2.5)
     fault(stack, logout=True, count=5)
     final = wait_final(stack, token, node_id, demo["opensAt"])
     fault(stack)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -22,43 +19,14 @@ from jobs.payloads import NoPayload
 from localqstash import LocalQStashConfig
 from localqstash import create_app as create_localqstash
 from tests.e2e.jobkit import enqueue, eventually
-from tests.e2e.test_scenario import CREATE, GET, book_requests, connect
+from tests.e2e.test_scenario import book_requests
+from tests.processes import ChildProcess, answers
 from tests.servers import free_port, serve
-from tests.stack import DEMO_BOX_ID, Stack, stack_settings
-
-
-class AppProcess:
-    """`prebook serve` in a child process, so it can be killed like a crashing server."""
-
-    def __init__(self, env: dict[str, str], port: int) -> None:
-        self.env, self.port = env, port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"],
-                                        env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        eventually(self._healthy, timeout=30, what="the app to start")
-
-    def _healthy(self) -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).is_success
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
+from tests.stack import Stack, stack_settings
 
 
 @pytest.fixture(scope="module")
-def crashable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, AppProcess]]:
+def crashable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, ChildProcess]]:
     tmp: Path = tmp_path_factory.mktemp("crash")
     with ExitStack() as stack:
         qstash = stack.enter_context(
@@ -75,7 +43,7 @@ def crashable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack,
                "PREBOOK_STUCK_AFTER_S": "2",
                "PREBOOK_ANSWER_TIMEOUT_S": "3", "PREBOOK_RETRY_WINDOW_MS": "1000",
                "PREBOOK_DATA_DIR": str(tmp)}
-        app = AppProcess(env, port)
+        app = ChildProcess(["serve"], answers(f"http://127.0.0.1:{port}/health"), env)
         stack.callback(app.stop)
         app.start()
         yield Stack(api=_Fixed(port), qstash=qstash, fakebox=fakebox,  # type: ignore[arg-type]
@@ -90,23 +58,9 @@ class _Fixed:
         self.url = f"http://127.0.0.1:{port}"
 
 
-def prebook(stack: Stack, member: str, opens_in: float) -> tuple[str, str, dict[str, str]]:
-    token = stack.token(member)
-    connect(stack, token, "box-" + member)
-    demo = stack.fake_class(opens_in=opens_in)
-    created = stack.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": demo["id"],
-                                           "day": demo["day"], "opensAt": demo["opensAt"]}},
-                        token=token)
-    return token, created["data"]["createPrebooking"]["id"], demo
-
-
-def state(stack: Stack, token: str, node_id: str) -> dict[str, object]:
-    return stack.gql(GET, {"id": node_id}, token=token)["data"]["prebooking"]  # type: ignore[no-any-return]
-
-
 def sweep_until_final(stack: Stack, token: str, node_id: str) -> dict[str, object]:
     def final() -> dict[str, object] | None:
-        current = state(stack, token, node_id)
+        current = stack.prebooking(token, node_id)
         if current["status"] in ("COMPLETED", "FAILED"):
             return current
         enqueue(stack, catalog.PREBOOKINGS_SWEEP, NoPayload())  # as the minutely schedule does
@@ -120,11 +74,11 @@ def until(moment: datetime) -> None:
     time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
 
 
-def test_killed_while_waiting_for_the_opening(crashable: tuple[Stack, AppProcess]) -> None:
+def test_killed_while_waiting_for_the_opening(crashable: tuple[Stack, ChildProcess]) -> None:
     stack, app = crashable
-    token, node_id, demo = prebook(stack, "waiting@example.com", opens_in=4)
+    token, node_id, demo = stack.prebook("waiting@example.com", opens_in=4)
     opens_at = datetime.fromisoformat(demo["opensAt"])
-    eventually(lambda: state(stack, token, node_id)["status"] == "EXECUTING", timeout=10,
+    eventually(lambda: stack.prebooking(token, node_id)["status"] == "EXECUTING", timeout=10,
                what="the delivery to claim it")
     until(opens_at - timedelta(milliseconds=400))
     app.kill()
@@ -135,9 +89,9 @@ def test_killed_while_waiting_for_the_opening(crashable: tuple[Stack, AppProcess
     assert book_requests(stack, demo["id"]) == []  # nothing was sent, then or after
 
 
-def test_killed_right_after_sending(crashable: tuple[Stack, AppProcess]) -> None:
+def test_killed_right_after_sending(crashable: tuple[Stack, ChildProcess]) -> None:
     stack, app = crashable
-    token, node_id, demo = prebook(stack, "sent@example.com", opens_in=4)
+    token, node_id, demo = stack.prebook("sent@example.com", opens_in=4)
     opens_at = datetime.fromisoformat(demo["opensAt"])
     httpx.post(f"{stack.fakebox.url}/_fake/faults", json={"delayMs": 1500, "count": 1})
     until(opens_at + timedelta(milliseconds=400))  # sent at the opening; the answer is slow

@@ -15,8 +15,9 @@ import pytest
 from qstash import QStash
 
 from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
-from tests.e2e.test_scenario import CREATE, GET, book_requests, connect, wait_final
-from tests.stack import DEMO_BOX_ID, Stack, running_stack
+from tests.e2e.jobkit import raw_id
+from tests.e2e.test_scenario import GET, book_requests, wait_final
+from tests.stack import Stack, running_stack
 
 PATH = "/api/jobs/prebooking/execute"
 
@@ -48,16 +49,9 @@ def deliver(stack: Stack, body: bytes, sig: str | None, message_id: str = "msg_t
 def pending_prebooking(
     stack: Stack, email: str, opens_in: float
 ) -> tuple[str, str, str, str]:
-    """A prebooking far enough ahead that QStash will not deliver it during the test."""
-    token = stack.token(email)
-    connect(stack, token, "box-" + email)
-    demo = stack.fake_class(opens_in=opens_in)
-    created = stack.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": demo["id"],
-                                           "day": demo["day"], "opensAt": demo["opensAt"]}},
-                        token=token)
-    node_id = created["data"]["createPrebooking"]["id"]
-    raw_id = base64.b64decode(node_id).decode().split(":", 1)[1]
-    return token, node_id, raw_id, demo["id"]
+    """(token, node id, raw id, class id) of a new prebooking opening `opens_in` s from now."""
+    token, node_id, demo = stack.prebook(email, opens_in)
+    return token, node_id, raw_id(node_id), demo["id"]
 
 
 def test_forged_deliveries_get_401_and_change_nothing(stack: Stack) -> None:

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from tests.e2e.test_scenario import CREATE, book_requests, connect, wait_final
-from tests.stack import DEMO_BOX_ID, Stack, running_stack
+from tests.e2e.test_scenario import book_requests, wait_final
+from tests.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="module")
@@ -18,23 +18,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-def prebook(stack: Stack, member: str, demo: dict[str, str], opens_at: str) -> tuple[str, str]:
-    token = stack.token(member)
-    connect(stack, token, "box-" + member)
-    created = stack.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": demo["id"],
-                                           "day": demo["day"], "opensAt": opens_at}},
-                        token=token)
-    result = created["data"]["createPrebooking"]
-    assert result["__typename"] == "Prebooking", created
-    return token, result["id"]
-
-
 def test_too_early_answers_are_retried_until_the_box_opens(stack: Stack) -> None:
     demo = stack.fake_class(opens_in=2.5)
     box_opens = datetime.fromisoformat(demo["opensAt"])
     # Our idea of the opening is 300 ms ahead of the box's (a box clock lagging ours).
     ours = (box_opens - timedelta(milliseconds=300)).isoformat()
-    token, prebooking_id = prebook(stack, "early@example.com", demo, ours)
+    token, prebooking_id, _ = stack.prebook("early@example.com", 0, demo=demo, opens_at=ours)
     final = wait_final(stack, token, prebooking_id, ours)
     assert final["status"] == "COMPLETED" and final["outcome"] == "BOOKED", final
     assert final["attempts"] > 1
@@ -46,7 +35,7 @@ def test_too_early_answers_are_retried_until_the_box_opens(stack: Stack) -> None
 
 def test_a_logged_out_session_logs_in_once_and_books(stack: Stack) -> None:
     demo = stack.fake_class(opens_in=2.5)
-    token, prebooking_id = prebook(stack, "logout@example.com", demo, demo["opensAt"])
+    token, prebooking_id, _ = stack.prebook("logout@example.com", 0, demo=demo)
     fault = httpx.post(f"{stack.fakebox.url}/_fake/faults", json={"logout": True, "count": 1})
     assert fault.status_code == 200, fault.text
     final = wait_final(stack, token, prebooking_id, demo["opensAt"])
@@ -57,7 +46,7 @@ def test_a_logged_out_session_logs_in_once_and_books(stack: Stack) -> None:
 
 def test_a_full_class_fails_with_a_visible_reason(stack: Stack) -> None:
     demo = stack.fake_class(opens_in=2.5, capacity=0)
-    token, prebooking_id = prebook(stack, "full@example.com", demo, demo["opensAt"])
+    token, prebooking_id, _ = stack.prebook("full@example.com", 0, demo=demo)
     final = wait_final(stack, token, prebooking_id, demo["opensAt"])
     assert final["status"] == "FAILED" and final["outcome"] == "FULL", final
     assert final["bookState"] == -1 and final["errorMessage"]

@@ -18,9 +18,9 @@ from jobs import catalog
 from jobs.payloads import NoPayload, PrebookingReminder
 from jobs.schedules import DECLARED, PREFIX, ScheduleDef, compare, sync_schedules
 from tests.e2e.jobkit import enqueue, eventually, job_client, qstash, query, raw_id
-from tests.e2e.test_scenario import CREATE, GET, book_requests, connect, wait_final
+from tests.e2e.test_scenario import GET, book_requests, wait_final
 from tests.servers import free_port
-from tests.stack import DEMO_BOX_ID, Stack, running_stack
+from tests.stack import Stack, running_stack
 
 NOTES = "{ notifications { kind title body prebookingId emailedAt } }"
 
@@ -52,22 +52,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[St
     with running_stack(tmp_path_factory.mktemp("jobs"), missed_after_s=1.0, stuck_after_s=1.0,
                        too_early_window_ms=500, answer_timeout_s=1.0, smtp_url=smtp) as running:
         yield running
-
-
-def prebook(stack: Stack, member: str, opens_in: float) -> tuple[str, str, dict[str, str]]:
-    token = stack.token(member)
-    connect(stack, token, "box-" + member)
-    demo = stack.fake_class(opens_in=opens_in)
-    created = stack.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": demo["id"],
-                                           "day": demo["day"], "opensAt": demo["opensAt"]}},
-                        token=token)
-    result = created["data"]["createPrebooking"]
-    assert result["__typename"] == "Prebooking", created
-    return token, result["id"], demo
-
-
-def status(stack: Stack, token: str, node_id: str) -> dict[str, Any]:
-    return stack.gql(GET, {"id": node_id}, token=token)["data"]["prebooking"]  # type: ignore[no-any-return]
 
 
 def test_schedules_sync_is_idempotent_and_removes_only_ours(stack: Stack) -> None:
@@ -117,7 +101,7 @@ def test_health_needs_an_admin_and_reports_schedules(stack: Stack) -> None:
 
 
 def test_dead_letters_fail_their_prebooking_and_leave_the_dlq(stack: Stack) -> None:
-    token, node_id, _ = prebook(stack, "dead@example.com", opens_in=3600)
+    token, node_id, _ = stack.prebook("dead@example.com", opens_in=3600)
     # Delivered an hour early with no retries left: the app answers 503 and it dies.
     enqueue(stack, catalog.EXECUTE_PREBOOKING,
             catalog.EXECUTE_PREBOOKING.payload_type.from_json({"prebookingId": raw_id(node_id)}),
@@ -125,15 +109,15 @@ def test_dead_letters_fail_their_prebooking_and_leave_the_dlq(stack: Stack) -> N
     sdk = qstash(stack)
     eventually(lambda: sdk.dlq.list().messages, what="a dead letter")
     enqueue(stack, catalog.DLQ_RECONCILE, NoPayload())
-    final = eventually(lambda: (s := status(stack, token, node_id))["status"] == "FAILED" and s,
+    final = eventually(lambda: (s := stack.prebooking(token, node_id))["status"] == "FAILED" and s,
                        what="FAILED")
     assert "delivery failed for good: HTTP 503" in final["errorMessage"]
     eventually(lambda: not sdk.dlq.list().messages, what="an empty DLQ")
 
 
 def test_sweep_books_a_missed_prebooking_late(stack: Stack, inbox: Inbox) -> None:
-    token, node_id, demo = prebook(stack, "missed@example.com", opens_in=4)
-    qstash(stack).message.cancel(status(stack, token, node_id)["qstashMessageId"])
+    token, node_id, demo = stack.prebook("missed@example.com", opens_in=4)
+    qstash(stack).message.cancel(stack.prebooking(token, node_id)["qstashMessageId"])
     opens_at = datetime.fromisoformat(demo["opensAt"])
     eventually(lambda: datetime.now(UTC) > opens_at + timedelta(seconds=1.5), what="time")
     enqueue(stack, catalog.PREBOOKINGS_SWEEP, NoPayload())
@@ -148,9 +132,9 @@ def test_sweep_books_a_missed_prebooking_late(stack: Stack, inbox: Inbox) -> Non
 
 
 def test_sweep_reconciles_interrupted_executions_without_firing(stack: Stack) -> None:
-    booked_token, booked_id, booked_class = prebook(stack, "crash-a@example.com", 4)
-    lost_token, lost_id, lost_class = prebook(stack, "crash-b@example.com", 3600)
-    qstash(stack).message.cancel(status(stack, booked_token, booked_id)["qstashMessageId"])
+    booked_token, booked_id, booked_class = stack.prebook("crash-a@example.com", 4)
+    lost_token, lost_id, lost_class = stack.prebook("crash-b@example.com", 3600)
+    qstash(stack).message.cancel(stack.prebooking(booked_token, booked_id)["qstashMessageId"])
     # As if the process died mid-way: A after its booking reached the box, B before sending.
     past = datetime.now(UTC) - timedelta(minutes=10)
     for node in (booked_id, lost_id):
@@ -173,9 +157,9 @@ def test_sweep_reconciles_interrupted_executions_without_firing(stack: Stack) ->
     settled = opens_at + timedelta(seconds=2.6)
     eventually(lambda: datetime.now(UTC) > settled, what="A's opening settled")
     enqueue(stack, catalog.PREBOOKINGS_SWEEP, NoPayload())
-    a = eventually(lambda: (s := status(stack, booked_token, booked_id))["status"] != "EXECUTING"
+    a = eventually(lambda: (s := stack.prebooking(booked_token, booked_id))["status"] != "EXECUTING"
                    and s, what="A reconciled")
-    b = eventually(lambda: (s := status(stack, lost_token, lost_id))["status"] != "EXECUTING"
+    b = eventually(lambda: (s := stack.prebooking(lost_token, lost_id))["status"] != "EXECUTING"
                    and s, what="B reconciled")
     assert a["status"] == "COMPLETED" and a["outcome"] == "BOOKED", a
     assert "booking list shows it booked" in a["errorMessage"]
@@ -186,7 +170,7 @@ def test_sweep_reconciles_interrupted_executions_without_firing(stack: Stack) ->
 
 
 def test_reminders_and_follow_up_reach_the_user(stack: Stack) -> None:
-    token, node_id, demo = prebook(stack, "remind@example.com", opens_in=2)
+    token, node_id, demo = stack.prebook("remind@example.com", opens_in=2)
     assert wait_final(stack, token, node_id, demo["opensAt"])["status"] == "COMPLETED"
     # Scheduled for real: 24 h and 1 h before the class, and after it.
     pending = qstash(stack).message  # the reminder messages wait in localqstash
@@ -212,7 +196,7 @@ def _message_id(stack: Stack, dedup: str) -> str:
 
 
 def test_cleanup_and_weekly_report(stack: Stack) -> None:
-    token, node_id, _ = prebook(stack, "report@example.com", opens_in=3600)
+    token, node_id, _ = stack.prebook("report@example.com", opens_in=3600)
     old = datetime.now(UTC) - timedelta(days=400)
     cancel = stack.gql("mutation($id: ID!) { cancelPrebooking(id: $id) { __typename } }",
                        {"id": node_id}, token=token)
@@ -230,8 +214,8 @@ def test_cleanup_and_weekly_report(stack: Stack) -> None:
 
 
 def test_delete_account_removes_data_and_cancels_messages(stack: Stack) -> None:
-    token, node_id, _ = prebook(stack, "leaving@example.com", opens_in=3600)
-    message_id = status(stack, token, node_id)["qstashMessageId"]
+    token, node_id, _ = stack.prebook("leaving@example.com", opens_in=3600)
+    message_id = stack.prebooking(token, node_id)["qstashMessageId"]
     answer = stack.gql("mutation { deleteAccount { scheduled messageId } }", token=token)
     assert answer["data"]["deleteAccount"]["scheduled"] is True
     eventually(lambda: not query(stack, "SELECT 1 FROM prebookings WHERE id=?",

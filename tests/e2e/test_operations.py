@@ -14,7 +14,6 @@ from jobs import catalog
 from jobs.payloads import NoPayload
 from models.encryption import Vault
 from tests.e2e.jobkit import as_datetime, enqueue, eventually, query, raw_id
-from tests.e2e.test_jobs import prebook, status
 from tests.e2e.test_scenario import connect
 from tests.stack import Stack, running_stack
 
@@ -61,11 +60,11 @@ def test_schedules_health_and_dlq_commands(stack: Stack) -> None:
 
 
 def test_reschedule_publishes_for_pending_rows_without_a_message(stack: Stack) -> None:
-    token, node_id, _ = prebook(stack, "orphan@example.com", opens_in=3600)
+    token, node_id, _ = stack.prebook("orphan@example.com", opens_in=3600)
     query(stack, "UPDATE prebookings SET qstash_message_id=NULL WHERE id=?", raw_id(node_id))
     done = prebook_cli(stack, "prebookings", "reschedule")
     assert done.returncode == 0 and "published 1, failed 0" in done.stdout, done.stdout
-    assert status(stack, token, node_id)["qstashMessageId"]
+    assert stack.prebooking(token, node_id)["qstashMessageId"]
 
 
 def test_sessions_refresh_renews_and_marks_accounts_that_cannot_log_in(stack: Stack) -> None:

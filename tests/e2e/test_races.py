@@ -33,18 +33,8 @@ def stack(request: pytest.FixtureRequest,
             yield running
 
 
-def prebook(stack: Stack, member: str, opens_in: float) -> tuple[str, str, dict[str, str]]:
-    token = stack.token(member)
-    connect(stack, token, "box-" + member)
-    demo = stack.fake_class(opens_in=opens_in)
-    created = stack.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": demo["id"],
-                                           "day": demo["day"], "opensAt": demo["opensAt"]}},
-                        token=token)
-    return token, created["data"]["createPrebooking"]["id"], demo
-
-
 def test_fifty_concurrent_copies_of_a_delivery_book_once(stack: Stack) -> None:
-    token, node_id, demo = prebook(stack, f"dup-{stack.settings.port}@example.com", 3)
+    token, node_id, demo = stack.prebook(f"dup-{stack.settings.port}@example.com", 3)
     message_id = stack.gql(GET, {"id": node_id}, token=token)["data"]["prebooking"][
         "qstashMessageId"]
     QStash(DEV_TOKEN, base_url=stack.qstash.url).message.cancel(message_id)
@@ -99,7 +89,7 @@ def test_cancel_racing_the_delivery_never_both_books_and_cancels(
 ) -> None:
     """Cancel sent around the delivery's arrival (opening - 1 s lead) and the opening."""
     member = f"race{offset_ms}-{stack.settings.port}@example.com"
-    token, node_id, demo = prebook(stack, member, 3)
+    token, node_id, demo = stack.prebook(member, 3)
     opens_at = datetime.fromisoformat(demo["opensAt"])
     while datetime.now(UTC) < opens_at + timedelta(milliseconds=offset_ms):
         time.sleep(0.001)

@@ -8,22 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import DEMO_BOX_ID, Stack, running_stack
+from tests.stack import CLASSES, CONNECT, CREATE, DEMO_BOX_ID, GET, Stack, running_stack
 
-CONNECT = """mutation($email: String!, $password: String!) {
-  connectAimharder(input: {email: $email, password: $password}) {
-    __typename ... on AimharderAccount { email boxes { id subdomain timezone } }
-    ... on InvalidCredentials { message } } }"""
-CLASSES = """query($boxId: String!, $day: Date!) { classes(boxId: $boxId, day: $day) {
-  id name time capacity booked opensAt } }"""
-CREATE = """mutation($input: CreatePrebookingInput!) { createPrebooking(input: $input) {
-  __typename
-  ... on Prebooking { id status opensAt qstashMessageId }
-  ... on DuplicatePrebooking { message existing { id } }
-  ... on ValidationError { field message } ... on ClassNotFound { message }
-  ... on NotConnected { message } ... on SchedulingFailed { message } } }"""
-GET = """query($id: ID!) { prebooking(id: $id) { id status outcome bookState bookingId firedAt
-  latenessMs attempts opensAt errorMessage qstashMessageId } }"""
+__all__ = ["CLASSES", "CONNECT", "CREATE", "GET", "book_requests", "connect", "wait_final"]
+
+
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +22,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def connect(stack: Stack, token: str, member: str) -> None:
-    email, password = stack.fake_member(member)
-    data = stack.gql(CONNECT, {"email": email, "password": password}, token=token)
-    assert data["data"]["connectAimharder"]["__typename"] == "AimharderAccount", data
+    stack.connect(token, member)
 
 
 def wait_final(stack: Stack, token: str, prebooking_id: str, opens_at: str) -> dict[str, object]:

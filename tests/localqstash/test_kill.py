@@ -2,59 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from qstash import QStash
 
 from localqstash import DEV_TOKEN
 from tests.localqstash.sink import Answer, Sink, wait_for
+from tests.processes import ChildProcess, answers
 from tests.servers import free_port
 
 N = 1000
 
 
-class QStashProcess:
+class QStashProcess(ChildProcess):
+    """`prebook qstash-dev` on a free port with its data under `data_dir`."""
+
     def __init__(self, data_dir: Path) -> None:
         self.port = free_port()
-        self.data_dir = data_dir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "qstash-dev", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-        wait_for(self._up, timeout=20)
-
-    def _up(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/v2/keys", timeout=1,
-                             headers={"Authorization": f"Bearer {DEV_TOKEN}"}).is_success
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(["qstash-dev", "--port", str(self.port), "--data-dir", str(data_dir)],
+                         answers(f"{self.url}/v2/keys", {"Authorization": f"Bearer {DEV_TOKEN}"}))
 
 
 @pytest.fixture
