@@ -69,9 +69,11 @@ def cmd_fakebox(args: argparse.Namespace) -> int:
     import uvicorn
 
     from booking.fakebox import FakeBoxConfig, create_app
+    from booking.fakebox.arrival import StampingHttpToolsProtocol
 
     port = args.port or int(os.environ.get("FAKEBOX_PORT", "8090"))
-    uvicorn.run(create_app(FakeBoxConfig()), host=args.host, port=port, log_level="warning")
+    uvicorn.run(create_app(FakeBoxConfig()), host=args.host, port=port, log_level="warning",
+                http=StampingHttpToolsProtocol)
     return 0
 
 

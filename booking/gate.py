@@ -28,8 +28,11 @@ log = logging.getLogger(__name__)
 
 # Pauses between "too early" waves: the first retry is immediate, then short steps.
 TOO_EARLY_BACKOFF_S = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
-# Connections are checked (and reopened if the box closed them) this long before the instant.
-REARM_LEAD_NS = 300_000_000
+# Connections are checked this long before the instant: reopened if the box closed them, and
+# replaced if older than FRESH_FOR_S, so no keep-alive timeout can fall on the instant itself
+# (the fake box's uvicorn closes idle connections after 5 s, exactly the default lead).
+REARM_LEAD_NS = 1_000_000_000
+FRESH_FOR_S = 1.5
 
 
 def too_early(answer: BookAnswer) -> bool:
@@ -77,7 +80,8 @@ class _Batch:
     async def run(self) -> None:
         try:
             await self.gate.sleep_until(self.target_ns - self.gate.rearm_lead_ns)
-            await asyncio.gather(*(e.shot.open() for e in self.entrants), return_exceptions=True)
+            await asyncio.gather(*(e.shot.open(max_age_s=FRESH_FOR_S) for e in self.entrants),
+                                 return_exceptions=True)
             await self.gate.sleep_until(self.target_ns)
             self.released = True
             self.gate.forget(self)

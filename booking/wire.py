@@ -54,15 +54,21 @@ class Shot:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._reusable = False
+        self._opened_at = 0.0
         self.sent_at_ns: int | None = None
 
     @property
     def is_open(self) -> bool:
         return self._writer is not None and not self._writer.is_closing()
 
-    async def open(self) -> None:
-        """Connect (and shake hands) now, so the send at the instant is only a write."""
-        if self.is_open and self._reader is not None and not self._reader.at_eof():
+    async def open(self, *, max_age_s: float | None = None) -> None:
+        """Connect (and shake hands) now, so the send at the instant is only a write.
+
+        An open connection older than `max_age_s` is replaced: a server's keep-alive timeout
+        could otherwise close it at the very instant it is needed.
+        """
+        fresh = max_age_s is None or time.monotonic() - self._opened_at < max_age_s
+        if fresh and self.is_open and self._reader is not None and not self._reader.at_eof():
             return
         self.close()
         url = self.request.url
@@ -77,6 +83,7 @@ class Shot:
             )
         except (OSError, TimeoutError) as exc:
             raise UpstreamUnavailable(f"AimHarder booking connect failed: {exc!r}") from None
+        self._opened_at = time.monotonic()
         self._reusable = False
 
     def fire(self) -> int:

@@ -29,7 +29,7 @@ class FakeShot:
         self.sent_at_ns: int | None = None
         self.opened = 0
 
-    async def open(self) -> None:
+    async def open(self, *, max_age_s: float | None = None) -> None:
         self.opened += 1
         if self.unreachable:
             raise UpstreamUnavailable("connect failed")
