@@ -83,25 +83,28 @@ async def schedule_reminders(prebooking: Prebooking, *, services: Services) -> l
     return scheduled
 
 
-async def remind(prebooking_id: object, hours_before: int, *, services: Services) -> str:
+async def _tell_booked(prebooking_id: object, kind: str, dedup: str, title: str, body: str,
+                       *, services: Services) -> str:
+    """Notify about a booked class; `{label}` in title and body names it. Skipped when the
+    prebooking is gone or no longer booked (the reminder was due after a change)."""
     prebooking = await Prebooking.get_or_none(id=prebooking_id).prefetch_related("user")
     if prebooking is None or prebooking.status is not PrebookingStatus.COMPLETED:
         return "skipped"
     label = _label(prebooking)
-    await notify(prebooking.user, kind="REMINDER", title=f"In {hours_before} h: {label}",
-                 body=f"Reminder: {label} starts in {hours_before} hour(s).",
-                 prebooking_id=prebooking.id,
-                 dedup_key=f"reminder-{hours_before}h-{prebooking.id}", mailer=services.mailer)
+    await notify(prebooking.user, kind=kind, title=title.format(label=label),
+                 body=body.format(label=label), prebooking_id=prebooking.id,
+                 dedup_key=f"{dedup}-{prebooking.id}", mailer=services.mailer)
     return "sent"
+
+
+async def remind(prebooking_id: object, hours_before: int, *, services: Services) -> str:
+    return await _tell_booked(
+        prebooking_id, "REMINDER", f"reminder-{hours_before}h", f"In {hours_before} h: {{label}}",
+        f"Reminder: {{label}} starts in {hours_before} hour(s).", services=services)
 
 
 async def follow_up(prebooking_id: object, *, services: Services) -> str:
-    prebooking = await Prebooking.get_or_none(id=prebooking_id).prefetch_related("user")
-    if prebooking is None or prebooking.status is not PrebookingStatus.COMPLETED:
-        return "skipped"
-    label = _label(prebooking)
-    await notify(prebooking.user, kind="FOLLOWUP", title=f"How was it? {label}",
-                 body=f"{label} is over. prebook can book your next one the instant it opens.",
-                 prebooking_id=prebooking.id, dedup_key=f"followup-{prebooking.id}",
-                 mailer=services.mailer)
-    return "sent"
+    return await _tell_booked(
+        prebooking_id, "FOLLOWUP", "followup", "How was it? {label}",
+        "{label} is over. prebook can book your next one the instant it opens.",
+        services=services)
