@@ -6,10 +6,8 @@ same instant leave in creation order from one loop (see booking/gate.py).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +16,7 @@ import httpx
 
 from booking import accounts
 from booking.aimharder import AimharderSession, BookAnswer, UpstreamUnavailable
-from booking.gate import TOO_EARLY_BACKOFF_S, Volley
+from booking.gate import Volley
 from booking.outcomes import Outcome, classify, is_success
 from booking.services import Services
 from booking.wire import Shot
@@ -156,22 +154,20 @@ async def _fire(
         return await record_outcome(services, prebooking, answer, error=str(exc),
                                     attempts=attempts, first_sent_ns=first_sent_ns,
                                     volley=volley)
-    request = prepare(session)
-    while True:
-        attempts += 1
-        try:
-            answer = await aimharder.send_book(request)
-        except UpstreamUnavailable as exc:
-            return await record_outcome(
-                services, prebooking, answer, error=f"no answer from the box: {exc}",
-                attempts=attempts, first_sent_ns=first_sent_ns, volley=volley,
-            )
-        if classify(answer) is Outcome.TOO_EARLY and time.time_ns() < deadline_ns:
-            await asyncio.sleep(TOO_EARLY_BACKOFF_S[min(attempts - 1,
-                                                        len(TOO_EARLY_BACKOFF_S) - 1)])
-            continue
-        return await record_outcome(services, prebooking, answer, error=None, attempts=attempts,
-                                    first_sent_ns=first_sent_ns, volley=volley)
+    # The same gate sends it (at once: its instant has passed), with the same resend rules.
+    again = await services.gate.fire(
+        Shot(prepare(session), answer_timeout_s=timing.answer_timeout_s),
+        target_ns=target_ns, order=(_ns(prebooking.created_at), str(prebooking.id)),
+        deadline_ns=deadline_ns,
+    )
+    attempts += again.attempts
+    if again.answer is None:
+        return await record_outcome(
+            services, prebooking, answer, error=f"no answer from the box: {again.error}",
+            attempts=attempts, first_sent_ns=first_sent_ns, volley=volley,
+        )
+    return await record_outcome(services, prebooking, again.answer, error=None,
+                                attempts=attempts, first_sent_ns=first_sent_ns, volley=volley)
 
 
 async def record_outcome(

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from booking import accounts
-from booking.aftercare import after_final, class_times
+from booking.aftercare import after_final, class_times, run_to_end
 from booking.aimharder import UpstreamUnavailable
-from booking.execution import ExecutionDeferred, execute
+from booking.execution import ExecutionDeferred
 from booking.services import Services
 from models.prebookings import Prebooking, PrebookingStatus
 
@@ -51,13 +51,12 @@ async def run_missed(services: Services, now: datetime) -> tuple[list[str], list
                 await after_final(await Prebooking.get(id=row.id), services=services)
             continue
         try:
-            report = await execute(row.id, services=services)
+            report = await run_to_end(row.id, services=services)
         except ExecutionDeferred:
             deferred.append(str(row.id))
             continue
         if not report.status.startswith("NOT_CLAIMED"):
             late.append(str(row.id))
-            await after_final(await Prebooking.get(id=row.id), services=services)
     return late, missed, deferred
 
 

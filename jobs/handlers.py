@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from booking import accounts, aftercare, maintenance
-from booking.execution import ExecutionDeferred, execute
+from booking.execution import ExecutionDeferred
 from booking.sweep import sweep
 from jobs import catalog, dlq
 from jobs.errors import RetryableJobError
@@ -17,17 +17,13 @@ from jobs.payloads import (
     PrebookingReminder,
 )
 from jobs.registry import JobContext, Registry, bind
-from models.prebookings import Prebooking
 
 
 async def execute_prebooking(ctx: JobContext, payload: ExecutePrebooking) -> Any:
     try:
-        report = await execute(payload.prebooking_id, services=ctx.services)
+        report = await aftercare.run_to_end(payload.prebooking_id, services=ctx.services)
     except ExecutionDeferred as exc:
         raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
-    if not report.status.startswith("NOT_CLAIMED"):
-        row = await Prebooking.get(id=payload.prebooking_id)
-        await aftercare.after_final(row, services=ctx.services)
     return report.as_json()
 
 
