@@ -50,6 +50,8 @@ class Prebooking(Model):
     book_state = fields.IntField(null=True)
     booking_id = fields.CharField(max_length=64, null=True)
     error_message = fields.TextField(null=True)
+    # The box's last answer as it came (JSON text, or the start of a non-JSON body).
+    raw_answer = fields.TextField(null=True)
     qstash_message_id = fields.CharField(max_length=128, null=True)
     box_date_header = fields.CharField(max_length=64, null=True)
     # Prebookings firing at the same instant on one instance leave in creation order.

@@ -32,9 +32,16 @@ class AimharderAccount(Model):
     )
     email = fields.CharField(max_length=320)
     password_enc = fields.TextField()
+    # The session: the `amhrdrauth` cookie value and the refresh token `tokenUpdate` rotates.
     token_enc = fields.TextField(null=True)
     refresh_token_enc = fields.TextField(null=True)
+    # Until when the session is taken as good without asking AimHarder again.
     token_expires_at = fields.DatetimeField(null=True)
+    # 50 characters [a-z0-9], made once per account and sent with every login and renewal:
+    # the same device every time (AIMHARDER.md a).
+    fingerprint = fields.CharField(max_length=50, null=True)
+    # When AimHarder last confirmed the session (a login, a renewal or whoami).
+    session_checked_at = fields.DatetimeField(null=True)
     status = fields.CharEnumField(AccountStatus, max_length=20, default=AccountStatus.ACTIVE)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

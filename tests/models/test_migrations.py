@@ -43,7 +43,8 @@ def sqlite_schema(path: Path) -> Schema:
         schema: Schema = {}
         for table in sorted(tables):
             info = conn.execute(f"PRAGMA table_info('{table}')")
-            columns = [(r[1], r[2], r[3], r[5]) for r in info]
+            # A later migration's ALTER TABLE ADD appends its column: order carries no meaning.
+            columns = sorted((r[1], r[2], r[3], r[5]) for r in info)
             indexes = sorted(
                 (r[2], tuple(c[2] for c in conn.execute(f"PRAGMA index_info('{r[1]}')")))
                 for r in conn.execute(f"PRAGMA index_list('{table}')")
@@ -60,7 +61,7 @@ async def postgres_schema(url: str) -> Schema:
         columns = await conn.fetch(
             "SELECT table_name, column_name, data_type, is_nullable, column_default "
             "FROM information_schema.columns WHERE table_schema = 'public' "
-            "ORDER BY table_name, ordinal_position")
+            "ORDER BY table_name, column_name")  # ADD COLUMN appends: order carries no meaning
         indexes = await conn.fetch(
             "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' "
             "ORDER BY tablename, indexdef")
