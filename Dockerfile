@@ -22,6 +22,7 @@ COPY models ./models
 COPY jobs ./jobs
 COPY booking ./booking
 COPY localqstash ./localqstash
+COPY fakebox ./fakebox
 COPY migrations ./migrations
 # Editable: the migrations are found next to the packages, so the code stays in /app.
 RUN pip install --no-deps -e . && python -m compileall -q /app

@@ -7,22 +7,26 @@ import logging
 import os
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from qstash import Receiver
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.admin import qstash_health_route
+from api.auth import TokenVerifier
 from api.graphql import GraphQLApp
 from api.logging import protect_secrets, with_log_context
 from api.metrics_route import metrics_route
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestContextMiddleware
 from api.runtime import open_services
 from api.settings import Mode, Settings
+from api.sockets import SocketPolicy
 from booking.fallback import run_fallback_scheduler
 from jobs.delivery import delivery_route
 from jobs.handlers import build_registry
@@ -32,10 +36,27 @@ from schema import build_schema
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Always answered: health checks and operators on the machine itself.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """The Host headers answered: PUBLIC_URL's host, loopback, and PREBOOK_ALLOWED_HOSTS.
+
+    Any other Host is refused (400) before routing, so it is never reflected in a redirect or
+    an absolute URL.
+    """
+    public = urlsplit(settings.public_url).hostname
+    return sorted({*LOOPBACK_HOSTS, *([public] if public else []), *settings.allowed_hosts})
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    return TokenVerifier(str(settings.auth_jwt_secret), audience=settings.auth_jwt_audience,
+                         issuer=settings.auth_jwt_issuer, max_ttl_s=settings.auth_jwt_max_ttl_s)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -63,9 +84,12 @@ def create_app(settings: Settings) -> Starlette:
     )
     graphql = GraphQLApp(
         build_schema(),
-        jwt_secret=str(settings.auth_jwt_secret),
+        verifier=token_verifier(settings),
         graphql_ide=None if settings.is_production else "graphiql",
         production=settings.is_production,
+        sockets=SocketPolicy(init_timeout_s=settings.ws_init_timeout_s,
+                             anonymous_s=settings.ws_anonymous_s,
+                             max_per_user=settings.ws_max_per_user),
     )
     app = Starlette(
         routes=[
@@ -81,9 +105,12 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings),
+                       www_redirect=False),
             Middleware(RequestContextMiddleware),
+            Middleware(NoStoreMiddleware, paths=("/graphql",)),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       prefixes=("/graphql", JOBS_PREFIX)),
+                       prefixes=("/graphql", JOBS_PREFIX), timeout_s=settings.body_timeout_s),
         ],
         lifespan=lifespan,
     )

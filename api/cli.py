@@ -1,5 +1,5 @@
 """The `prebook` command: dev, serve, migrate, schema, token, schedules, health, dlq,
-prebookings, clock, qstash-dev, fakebox."""
+prebookings, clock, aimharder check, qstash-dev, fakebox."""
 
 from __future__ import annotations
 
@@ -68,32 +68,36 @@ def cmd_qstash_dev(args: argparse.Namespace, rest: Sequence[str]) -> int:
 def cmd_fakebox(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from booking.fakebox import FakeBoxConfig, create_app
-    from booking.fakebox.arrival import StampingHttpToolsProtocol
+    from fakebox import FakeBoxConfig, create_app
+    from fakebox.arrival import StampingHttpToolsProtocol
 
     port = args.port or int(os.environ.get("FAKEBOX_PORT", "8090"))
     uvicorn.run(create_app(FakeBoxConfig()), host=args.host, port=port, log_level="warning",
-                http=StampingHttpToolsProtocol)
+                http=StampingHttpToolsProtocol, ssl_certfile=args.ssl_certfile,
+                ssl_keyfile=args.ssl_keyfile)
     return 0
 
 
 def cmd_clock(args: argparse.Namespace) -> int:
-    import httpx
-
-    from booking.aimharder import AimharderClient
+    from api.runtime import aimharder_client, aimharder_http
     from booking.clocksync import OffsetEstimate, estimate_offset
 
     settings = _settings()
 
     async def run() -> OffsetEstimate:
-        async with httpx.AsyncClient(timeout=5) as http:
-            client = AimharderClient(http=http, login_url=settings.aimharder_login_url,
-                                     box_url_template=settings.aimharder_box_url)
+        async with aimharder_http(settings) as http:
+            client = aimharder_client(settings, http)
             return await estimate_offset(client, args.box, args.samples, http=http)
 
     estimate = asyncio.run(run())
     print(json.dumps(estimate.as_json()) if args.json else estimate.describe())
     return 0
+
+
+def cmd_aimharder(args: argparse.Namespace) -> int:
+    from api.aimharder_check import main as check
+
+    return check(_settings(), args.email)
 
 
 def cmd_operator(args: argparse.Namespace) -> int:
@@ -141,9 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     clock.add_argument("box", help="box subdomain, e.g. demo")
     clock.add_argument("--samples", type=int, default=8)
     clock.add_argument("--json", action="store_true")
+    aimharder = sub.add_parser("aimharder", help="live checks against AimHarder (read-only)")
+    aimharder_sub = aimharder.add_subparsers(dest="action", required=True)
+    check = aimharder_sub.add_parser(
+        "check", help="log in, whoami, renew, boxes and today's classes; never books "
+                      "(password from AIMHARDER_PASSWORD or a prompt)")
+    check.add_argument("--email", required=True)
     fakebox = sub.add_parser("fakebox", help="run the fake AimHarder box alone")
     fakebox.add_argument("--host", default="127.0.0.1")
     fakebox.add_argument("--port", type=int)
+    fakebox.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    fakebox.add_argument("--ssl-keyfile", help="the certificate's key (PEM)")
     return parser
 
 
@@ -158,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schema": cmd_schema,
         "fakebox": cmd_fakebox, "schedules": cmd_operator, "health": cmd_operator,
         "dlq": cmd_operator, "prebookings": cmd_operator, "clock": cmd_clock,
+        "aimharder": cmd_aimharder,
     }
     return commands[args.command](args)
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from api.auth import mint_token
-from api.settings import Settings
+from api.settings import AIMHARDER_URL_VARIABLES, Settings
 
 DEMO_EMAIL = "athlete@example.com"
 DEMO_PASSWORD = "wod"
@@ -89,8 +89,10 @@ def create_demo_class(fakebox_url: str, opens_in: timedelta = DEMO_OPENS_IN) -> 
 def _banner(settings: Settings, token: str, demo: dict[str, str]) -> str:
     graphiql = f"http://{settings.host}:{settings.port}/graphql"
     example = (
-        "mutation Connect {\n"
-        f'  connectAimharder(input: {{email: "{DEMO_EMAIL}", password: "{DEMO_PASSWORD}"}}) {{\n'
+        # The password goes in the variables pane, never in the document: a document is what
+        # error logs and proxies may show.
+        "mutation Connect($password: String!) {\n"
+        f'  connectAimharder(input: {{email: "{DEMO_EMAIL}", password: $password}}) {{\n'
         "    __typename ... on AimharderAccount { email boxes { id name timezone } }\n"
         "    ... on InvalidCredentials { message }\n  }\n}\n\n"
         "query Classes {\n"
@@ -115,6 +117,9 @@ def _banner(settings: Settings, token: str, demo: dict[str, str]) -> str:
         "Dev JWT for the demo user (GraphiQL headers):",
         json.dumps({"Authorization": f"Bearer {token}"}),
         "",
+        "Variables (GraphiQL variables pane, for Connect):",
+        json.dumps({"password": DEMO_PASSWORD}),
+        "",
         f"Demo class {demo['id']} ({demo['day']} {demo['time']}) opens for booking at "
         f"{demo['opensAt']}, about a minute from now. Example operations:",
         "",
@@ -127,6 +132,7 @@ def run_dev(settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.serve import uvicorn_limits
     from models.migrate import apply_migrations
 
     env = dict(os.environ)
@@ -135,7 +141,9 @@ def run_dev(settings: Settings) -> int:
     ports = {"PREBOOK_PORT": ("API", settings.port)}
     if "QSTASH_TOKEN" not in os.environ:
         ports["QSTASH_DEV_PORT"] = ("localqstash", settings.qstash_dev_port)
-    if "AIMHARDER_LOGIN_URL" not in os.environ:
+    # Each AimHarder URL that is not set points at the fake box, started when one does.
+    fake_urls = [name for name in AIMHARDER_URL_VARIABLES if name not in os.environ]
+    if fake_urls:
         ports["FAKEBOX_PORT"] = ("fake box", settings.fakebox_port)
     _check_ports(ports)
     children: list[subprocess.Popen[bytes]] = []
@@ -144,10 +152,11 @@ def run_dev(settings: Settings) -> int:
         children.append(_spawn(["qstash-dev", "--port", str(settings.qstash_dev_port),
                                 "--data-dir", str(data_dir)], env))
     fakebox_url = f"http://127.0.0.1:{settings.fakebox_port}"
-    if "AIMHARDER_LOGIN_URL" not in os.environ:
-        settings = settings.replace(
-            aimharder_login_url=fakebox_url, aimharder_box_url=fakebox_url + "/{subdomain}"
-        )
+    if fake_urls:
+        fake = {"AIMHARDER_LOGIN_URL": ("aimharder_login_url", fakebox_url),
+                "AIMHARDER_ACCOUNT_URL": ("aimharder_account_url", fakebox_url),
+                "AIMHARDER_BOX_URL": ("aimharder_box_url", fakebox_url + "/{subdomain}")}
+        settings = settings.replace(**dict(fake[name] for name in fake_urls))
         children.append(_spawn(["fakebox", "--port", str(settings.fakebox_port)], env))
 
     def stop_children(*_: object) -> None:
@@ -167,13 +176,13 @@ def run_dev(settings: Settings) -> int:
             _wait_ready(f"{settings.qstash_url}/v2/keys",
                         {"Authorization": f"Bearer {settings.qstash_token}"})
         demo = {"id": "?", "day": "?", "time": "?", "opensAt": "?"}
-        if "AIMHARDER_LOGIN_URL" not in os.environ:
+        if fake_urls:
             _wait_ready(f"{fakebox_url}/_fake/requests")
             demo = create_demo_class(fakebox_url)
         token = mint_token(email=DEMO_EMAIL, secret=str(settings.auth_jwt_secret))
         server = uvicorn.Server(uvicorn.Config(
             create_app(settings), host=settings.host, port=settings.port, log_level="info",
-            ws="websockets-sansio",
+            **uvicorn_limits(settings),  # the same frame and connection limits as production
         ))
 
         async def serve() -> None:

@@ -1,11 +1,13 @@
 """The GraphQL endpoint: Strawberry's ASGI view with our context, request limits, production
-hardening, websocket authentication, the GraphQL-over-HTTP media type and an offline GraphiQL."""
+hardening, websocket authentication and lifetime, the GraphQL-over-HTTP media type and an
+offline GraphiQL."""
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -22,11 +24,14 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UnsetType
 
-from api.auth import AuthError, Principal, principal_from_header
+from api.auth import AuthError, TokenVerifier
+from api.graphql_errors import ClientErrors, log_errors
+from api.sockets import ExpiringSocketHandler, SocketCounter, SocketPolicy
 from schema.context import Context
 
 CDN_PREFIX = "https://unpkg.com/"
@@ -37,6 +42,10 @@ LOCAL_PREFIX = "/static/vendor/"
 # Our heaviest operation, GraphiQL's introspection query, has under 200 tokens and no alias.
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+# No request of ours nests JSON more than a few levels; deeper is an attack on the parser.
+MAX_JSON_DEPTH = 32
+# Operations in flight on one socket (Strawberry's default is 100).
+MAX_OPERATIONS_PER_SOCKET = 20
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -50,15 +59,40 @@ def request_limits() -> list[ExtensionFactory]:
 
 def schema_with(schema: strawberry.Schema,
                 extensions: Iterable[ExtensionFactory]) -> strawberry.Schema:
-    """The same built schema with more per-request extensions.
+    """The same built schema with more per-request extensions and prebook's error log.
 
     The schema is built once a process (relay fields cannot be built twice) and shared by every
     app in it, dev and production alike; a shallow copy shares the built types and differs
-    only in its extension list.
+    only in its extension list and in how it logs errors.
     """
     view = copy.copy(schema)
     view.extensions = (*schema.extensions, *extensions)
+    view.process_errors = log_errors  # type: ignore[method-assign]
     return view
+
+
+def json_depth(value: object) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (iteratively: no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def bounded_json(data: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> object:
+    """`json.loads`, but a document nested deeper than `max_depth` is a decode error (a 400,
+    or a closed socket) instead of a RecursionError (a 500)."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
+    if json_depth(value) > max_depth:
+        raise json.JSONDecodeError("JSON nested too deeply", "", 0)
+    return value
 
 
 def accepts_graphql_response(request: Request) -> bool:
@@ -71,11 +105,12 @@ def accepts_graphql_response(request: Request) -> bool:
     return False
 
 
-@dataclass
 class ConnectionContext(Context):
-    """The context of one websocket: Strawberry stores the `connection_init` payload here."""
+    """The context of one websocket: Strawberry stores the `connection_init` payload here;
+    `slot` is the subject whose socket count this socket holds."""
 
     connection_params: Any = None
+    slot: str | None = None
 
 
 def _bearer(value: object) -> str:
@@ -86,13 +121,29 @@ def _bearer(value: object) -> str:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, schema: strawberry.Schema, *, jwt_secret: str, production: bool = False,
+    graphql_transport_ws_handler_class = ExpiringSocketHandler
+
+    def __init__(self, schema: strawberry.Schema, *, verifier: TokenVerifier,
+                 production: bool = False, sockets: SocketPolicy | None = None,
                  **kwargs: Any) -> None:
         extensions = request_limits()
+        extensions.append(lambda: ClientErrors(production=production))
         if production:
             extensions.append(DisableIntrospection)
-        super().__init__(schema_with(schema, extensions), **kwargs)
-        self._jwt_secret = jwt_secret
+        self.socket_policy = sockets or SocketPolicy()
+        self.sockets = SocketCounter(self.socket_policy.max_per_user)
+        super().__init__(
+            schema_with(schema, extensions),
+            # Only graphql-transport-ws: the legacy protocol's handler has none of the checks.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=self.socket_policy.init_timeout_s),
+            max_subscriptions_per_connection=MAX_OPERATIONS_PER_SOCKET,
+            **kwargs,
+        )
+        self._verifier = verifier
+
+    def decode_json(self, data: str | bytes) -> object:
+        return bounded_json(data)
 
     @cached_property
     def graphql_ide_html(self) -> str:
@@ -103,9 +154,7 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Context:
         principal, error = None, None
         try:
-            principal = principal_from_header(
-                request.headers.get("authorization"), self._jwt_secret
-            )
+            principal = self._verifier.from_header(request.headers.get("authorization"))
         except AuthError as exc:
             error = str(exc)
         context_type = ConnectionContext if isinstance(request, WebSocket) else Context
@@ -115,6 +164,7 @@ class GraphQLApp(GraphQL[Context, None]):
             services=request.app.state.services,
             principal=principal,
             auth_error=error,
+            clock=self._verifier.clock,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -126,13 +176,16 @@ class GraphQLApp(GraphQL[Context, None]):
             given = params.get("Authorization", params.get("authorization"))
         try:
             if given is not None:
-                principal: Principal | None = principal_from_header(_bearer(given),
-                                                                    self._jwt_secret)
-                context.principal, context.auth_error, context._user = principal, None, None
+                context.authenticate(self._verifier.from_header(_bearer(given)))
             elif context.auth_error:
                 raise AuthError(context.auth_error)
         except AuthError as exc:
             raise ConnectionRejectionError({"message": str(exc)}) from None
+        principal = context.principal
+        if principal is not None and isinstance(context, ConnectionContext):
+            if not self.sockets.acquire(principal.subject):
+                raise ConnectionRejectionError({"message": "too many open sockets"})
+            context.slot = principal.subject
         return await super().on_ws_connect(context)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -145,9 +198,13 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:
-        # With the new media type, a document that does not parse or validate is the client's
-        # error (4xx); with application/json it stays 200, as GraphQL over HTTP says.
-        if isinstance(result, PreExecutionError) and accepts_graphql_response(request):
+        # With the new media type, a document that does not parse or validate, or variables
+        # that do not coerce (no data, no error at a path), are the client's error (4xx); with
+        # application/json it stays 200, as GraphQL over HTTP says.
+        request_error = isinstance(result, PreExecutionError) or (
+            result.data is None and bool(result.errors)
+            and all(not error.path for error in result.errors or ()))
+        if request_error and accepts_graphql_response(request):
             request.state.graphql_sub_response.status_code = 400
         return await super().process_result(request, result)
 

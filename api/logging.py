@@ -1,11 +1,13 @@
 """Structured logs: one JSON object a line, carrying the request, QStash message and prebooking
-ids of the work in progress (context variables set by the middleware and the job wrapper)."""
+ids of the work in progress (context variables set by the middleware and the job wrapper), with
+secrets taken out before any handler writes a line."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import re
 import traceback
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -76,7 +78,9 @@ class JsonFormatter(logging.Formatter):
                 continue
             if key not in _RECORD_ATTRIBUTES and key not in entry and not key.startswith("_"):
                 entry[key] = value if isinstance(value, str | int | float | bool) else repr(value)
-        if record.exc_info:
+        if record.exc_text:  # set (and redacted) by RedactFilter
+            entry["exc"] = record.exc_text
+        elif record.exc_info:
             entry["exc"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
         return json.dumps(entry, ensure_ascii=False)
 
@@ -88,6 +92,46 @@ class ContextTextFormatter(logging.Formatter):
         text = super().format(record)
         ids = " ".join(f"{name}={value}" for name, value in _context_ids(record).items())
         return f"{text} [{ids}]" if ids else text
+
+
+# `password` followed by a value, as JSON, a Python repr, a GraphQL literal or a form field has it.
+_PASSWORD_VALUE = re.compile(
+    r"""(password[\\"']*\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]\)]+)""",
+    re.IGNORECASE,
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """The text with every `password` value replaced."""
+    return _PASSWORD_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+class RedactFilter(logging.Filter):
+    """The last guard before a line is written: no `password` value and no `/graphql` query
+    string (a `GET /graphql?query=…` may carry one) reaches a handler.
+
+    The code that logs is the first guard (GraphQL errors are logged without their source or
+    input); this catches what a library logs on its own.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) \
+                and len(record.args) >= 3 and isinstance(record.args[2], str):
+            args = list(record.args)
+            path, _, query = str(args[2]).partition("?")
+            if query and path.rstrip("/").endswith("/graphql"):
+                args[2] = path + "?…"
+                record.args = tuple(args)
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
 
 
 # Their DEBUG records carry raw HTTP headers (AimHarder's Set-Cookie session, Authorization),
@@ -116,10 +160,10 @@ def log_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
-        "filters": {"context": {"()": ContextFilter}},
+        "filters": {"context": {"()": ContextFilter}, "redact": {"()": RedactFilter}},
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "default",
-                       "filters": ["context"], "stream": "ext://sys.stderr"},
+                       "filters": ["context", "redact"], "stream": "ext://sys.stderr"},
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {

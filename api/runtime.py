@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,12 +11,12 @@ from qstash import AsyncQStash
 from tortoise import Tortoise
 
 from api.settings import Settings
-from booking.aimharder import AimharderClient
+from booking.aimharder import AimharderClient, BrowserHeaders
 from booking.events import PrebookingEvents
 from booking.mail import Mailer
 from booking.services import Policy, Services, Timing
 from jobs.client import JobClient
-from models.config import tortoise_config
+from models.config import secure_database_file, tortoise_config
 from models.encryption import Vault
 
 # Connections to the box are opened ahead of the instant and kept; the pool must hold one per
@@ -24,12 +25,32 @@ AIMHARDER_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=5
                                 keepalive_expiry=60)
 
 
+def aimharder_http(settings: Settings) -> httpx.AsyncClient:
+    """The one HTTP client for AimHarder: through AIMHARDER_PROXY when set (and only then:
+    HTTP(S)_PROXY from the environment is not used, as the pre-armed booking connection could
+    not follow it), no redirects followed, and a cookie jar that keeps nothing (sessions travel
+    in explicit headers). SSL_CERT_FILE still names the trusted certificates."""
+    proxy = str(settings.aimharder_proxy) if settings.aimharder_proxy is not None else None
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(10.0, connect=5.0), limits=AIMHARDER_LIMITS,
+        follow_redirects=False, proxy=proxy, trust_env=False,
+        verify=httpx.create_ssl_context(),
+        cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
+    )
+
+
+def aimharder_client(settings: Settings, http: httpx.AsyncClient) -> AimharderClient:
+    return AimharderClient(
+        http=http, login_url=settings.aimharder_login_url,
+        account_url=settings.aimharder_account_url, box_url_template=settings.aimharder_box_url,
+        headers=BrowserHeaders(settings.aimharder_user_agent),
+        proxy=str(settings.aimharder_proxy) if settings.aimharder_proxy is not None else None,
+    )
+
+
 def build_services(settings: Settings, http: httpx.AsyncClient) -> Services:
     return Services(
-        aimharder=AimharderClient(
-            http=http, login_url=settings.aimharder_login_url,
-            box_url_template=settings.aimharder_box_url,
-        ),
+        aimharder=aimharder_client(settings, http),
         jobs=JobClient(AsyncQStash(str(settings.qstash_token), base_url=settings.qstash_url),
                        public_url=settings.public_url),
         vault=Vault(str(settings.secret_key)),
@@ -51,12 +72,12 @@ def build_services(settings: Settings, http: httpx.AsyncClient) -> Services:
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings, *, global_db: bool = True) -> AsyncIterator[Services]:
     """Tortoise, one shared HTTP client and the services over them, closed on exit."""
+    secure_database_file(settings.database_url)
     await Tortoise.init(config=tortoise_config(settings.database_url),
                         _enable_global_fallback=global_db)
-    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), limits=AIMHARDER_LIMITS,
-                             follow_redirects=False)
+    client = aimharder_http(settings)
     try:
-        yield build_services(settings, http)
+        yield build_services(settings, client)
     finally:
-        await http.aclose()
+        await client.aclose()
         await Tortoise.close_connections()

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from api.logging import log_config
 from api.settings import Settings
+from models.config import secure_database_file
 
 APP_FACTORY = "api.app:app_from_env"
+
+
+def uvicorn_limits(settings: Settings) -> dict[str, Any]:
+    """What uvicorn bounds for every server of the app, `prebook serve` and `prebook dev` alike:
+    websocket frames as large as a request body, connections plus requests in flight (503
+    beyond), and how long an idle keep-alive connection stays open. Header and body timeouts
+    belong to the proxy in front (docs/deploy.md); the app itself times out slow bodies."""
+    return {
+        "ws": "websockets-sansio",
+        "ws_max_size": settings.max_body_bytes,
+        "limit_concurrency": settings.limit_concurrency,
+        "timeout_keep_alive": settings.keepalive_timeout_s,
+    }
 
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None,
@@ -21,11 +36,12 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 
     from models.migrate import apply_migrations
 
+    secure_database_file(settings.database_url)
     if migrate:
         asyncio.run(apply_migrations(settings.database_url))
     uvicorn.run(
         APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port,
         workers=settings.workers, log_config=log_config(settings.log_format),
-        proxy_headers=True, ws="websockets-sansio", ws_max_size=settings.max_body_bytes,
+        proxy_headers=True, **uvicorn_limits(settings),
     )
     return 0

@@ -10,6 +10,7 @@ from typing import Literal
 
 from starlette.datastructures import Secret
 
+from booking.tunnel import check_proxy_url
 from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
 
 Mode = Literal["dev", "production"]
@@ -19,11 +20,16 @@ DEV_AUTH_JWT_SECRET = "prebook-dev-jwt-secret-not-for-production"
 DEV_SECRET_KEY = "prebook-dev-secret-key-not-for-production"
 DEV_QSTASH_PORT = 8080
 DEV_FAKEBOX_PORT = 8090
-REAL_AIMHARDER_LOGIN_URL = "https://aimharder.com"
+REAL_AIMHARDER_LOGIN_URL = "https://login.aimharder.com"  # serves /api/login
+REAL_AIMHARDER_ACCOUNT_URL = "https://aimharder.com"  # serves /api/whoami, /api/tokenUpdate
 REAL_AIMHARDER_BOX_URL = "https://{subdomain}.aimharder.com"
+# The three AimHarder URLs `prebook dev` points at the fake box unless they are set.
+AIMHARDER_URL_VARIABLES = ("AIMHARDER_LOGIN_URL", "AIMHARDER_ACCOUNT_URL", "AIMHARDER_BOX_URL")
 # Requests to /graphql and /api/jobs/ larger than this are refused with 413 before parsing.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
+MIN_SECRET_KEY_BYTES = 32  # SECRET_KEY is key material for HKDF: as much entropy as the key
+DEFAULT_JWT_MAX_TTL_S = 30 * 24 * 3600
 
 # Values published in this repository (and, for QStash, in Upstash's docs): anyone can sign
 # deliveries or mint tokens with them, so production mode refuses to start with any of them.
@@ -72,7 +78,11 @@ class Settings:
     auth_jwt_secret: Secret = field(default=Secret(DEV_AUTH_JWT_SECRET), repr=False)
     secret_key: Secret = field(default=Secret(DEV_SECRET_KEY), repr=False)
     aimharder_login_url: str = REAL_AIMHARDER_LOGIN_URL
+    aimharder_account_url: str = REAL_AIMHARDER_ACCOUNT_URL
     aimharder_box_url: str = REAL_AIMHARDER_BOX_URL
+    # Egress proxy for every AimHarder request (may carry user:password: kept out of reprs).
+    aimharder_proxy: Secret | None = field(default=None, repr=False)
+    aimharder_user_agent: str | None = None  # None: a current desktop Chrome
     lead_seconds: float = 5.0
     fire_offset_ms: float = 0.0
     too_early_window_ms: float = 3000.0
@@ -88,6 +98,19 @@ class Settings:
     workers: int = 1
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     log_format: LogFormat = "text"
+    # Bearer tokens: optional audience and issuer checks, and the longest lifetime accepted.
+    auth_jwt_audience: str | None = None
+    auth_jwt_issuer: str | None = None
+    auth_jwt_max_ttl_s: float = DEFAULT_JWT_MAX_TTL_S
+    # Host headers answered besides PUBLIC_URL's host and loopback (PREBOOK_ALLOWED_HOSTS).
+    allowed_hosts: tuple[str, ...] = ()
+    # Connections (docs/deploy.md, "Timeouts and connection limits").
+    body_timeout_s: float = 10.0
+    keepalive_timeout_s: int = 5
+    limit_concurrency: int = 1000
+    ws_init_timeout_s: float = 5.0
+    ws_anonymous_s: float = 5.0
+    ws_max_per_user: int = 8
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -96,6 +119,16 @@ class Settings:
             )
         if "{subdomain}" not in self.aimharder_box_url:
             raise SettingsError("AIMHARDER_BOX_URL must contain '{subdomain}'")
+        for name, url in (("AIMHARDER_LOGIN_URL", self.aimharder_login_url),
+                          ("AIMHARDER_ACCOUNT_URL", self.aimharder_account_url),
+                          ("AIMHARDER_BOX_URL", self.aimharder_box_url)):
+            if not url.startswith(("http://", "https://")):
+                raise SettingsError(f"{name} must start with http:// or https://, got {url!r}")
+        if self.aimharder_proxy is not None:
+            try:
+                check_proxy_url(str(self.aimharder_proxy))
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from None
         if self.lead_seconds < 1:
             raise SettingsError("PREBOOK_LEAD_SECONDS must be at least 1")
         if self.retention_days < 1:
@@ -149,6 +182,8 @@ class Settings:
                 raise SettingsError(
                     f"AUTH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes for HS256"
                 )
+            if len(env["SECRET_KEY"].encode()) < MIN_SECRET_KEY_BYTES:
+                raise SettingsError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes")
         log_format = env.get("PREBOOK_LOG_FORMAT", "json" if chosen == "production" else "text")
         if log_format not in ("json", "text"):
             raise SettingsError(f"PREBOOK_LOG_FORMAT must be json or text, got {log_format!r}")
@@ -189,7 +224,13 @@ class Settings:
             aimharder_login_url=env.get("AIMHARDER_LOGIN_URL", REAL_AIMHARDER_LOGIN_URL).rstrip(
                 "/"
             ),
+            aimharder_account_url=env.get(
+                "AIMHARDER_ACCOUNT_URL", REAL_AIMHARDER_ACCOUNT_URL
+            ).rstrip("/"),
             aimharder_box_url=env.get("AIMHARDER_BOX_URL", REAL_AIMHARDER_BOX_URL).rstrip("/"),
+            aimharder_proxy=(Secret(env["AIMHARDER_PROXY"]) if "AIMHARDER_PROXY" in env
+                             else None),
+            aimharder_user_agent=env.get("AIMHARDER_USER_AGENT"),
             lead_seconds=_number(
                 "PREBOOK_LEAD_SECONDS", env.get("PREBOOK_LEAD_SECONDS", "5"), float
             ),
@@ -224,4 +265,29 @@ class Settings:
                 env.get("PREBOOK_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)), int,
             )),
             log_format="json" if log_format == "json" else "text",
+            auth_jwt_audience=env.get("AUTH_JWT_AUDIENCE"),
+            auth_jwt_issuer=env.get("AUTH_JWT_ISSUER"),
+            auth_jwt_max_ttl_s=_number(
+                "AUTH_JWT_MAX_TTL", env.get("AUTH_JWT_MAX_TTL", str(DEFAULT_JWT_MAX_TTL_S)), float
+            ),
+            allowed_hosts=tuple(h.strip() for h in env.get("PREBOOK_ALLOWED_HOSTS", "").split(",")
+                                if h.strip()),
+            body_timeout_s=_number(
+                "PREBOOK_BODY_TIMEOUT_S", env.get("PREBOOK_BODY_TIMEOUT_S", "10"), float
+            ),
+            keepalive_timeout_s=int(
+                _number("PREBOOK_KEEPALIVE_S", env.get("PREBOOK_KEEPALIVE_S", "5"), int)
+            ),
+            limit_concurrency=int(_number(
+                "PREBOOK_LIMIT_CONCURRENCY", env.get("PREBOOK_LIMIT_CONCURRENCY", "1000"), int
+            )),
+            ws_init_timeout_s=_number(
+                "PREBOOK_WS_INIT_TIMEOUT_S", env.get("PREBOOK_WS_INIT_TIMEOUT_S", "5"), float
+            ),
+            ws_anonymous_s=_number(
+                "PREBOOK_WS_ANONYMOUS_S", env.get("PREBOOK_WS_ANONYMOUS_S", "5"), float
+            ),
+            ws_max_per_user=int(_number(
+                "PREBOOK_WS_MAX_PER_USER", env.get("PREBOOK_WS_MAX_PER_USER", "8"), int
+            )),
         )

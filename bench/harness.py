@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.auth import mint_token  # noqa: E402
 from api.settings import DEV_AUTH_JWT_SECRET  # noqa: E402
+from bench.tls import self_signed, trusting  # noqa: E402
 
 MADRID = ZoneInfo("Europe/Madrid")
 DEMO_BOX_ID = "10001"
@@ -61,9 +62,11 @@ def progress(message: str) -> None:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], log: Path, ready_url: str) -> Iterator[None]:
-    """`prebook ARGS` until the block ends, once `ready_url` answers."""
-    command = [sys.executable, "-m", "api.cli", *args]
+def process(args: list[str], env: dict[str, str], log: Path, ready_url: str,
+            module: str = "api.cli") -> Iterator[None]:
+    """`prebook ARGS` (or `python -m MODULE ARGS`) until the block ends, once `ready_url`
+    answers."""
+    command = [sys.executable, "-m", module, *args]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -72,7 +75,7 @@ def process(args: list[str], env: dict[str, str], log: Path, ready_url: str) -> 
                 if proc.poll() is not None:
                     raise RuntimeError(f"{args[0]} exited; see {log}")
                 try:
-                    httpx.get(ready_url, timeout=1)
+                    httpx.get(ready_url, timeout=1, verify=False)  # readiness only
                     break
                 except httpx.HTTPError:
                     if time.monotonic() > deadline:
@@ -94,7 +97,14 @@ class Stack:
     qstash: str
     lead_seconds: float
     env: dict[str, str]  # the API process's environment
+    proxy: str | None = None  # AIMHARDER_PROXY, when the box is reached through one
+    box_cert: Path | None = None  # the fake box's certificate, when it serves HTTPS
     classes_made: int = 0
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An HTTP client that trusts the fake box's certificate (control API, baseline)."""
+        verify: Any = trusting(self.box_cert) if self.box_cert else True
+        return httpx.AsyncClient(verify=verify, **kwargs)
 
     async def gql(self, http: httpx.AsyncClient, query: str, variables: dict[str, Any],
                   token: str) -> dict[str, Any]:
@@ -155,30 +165,48 @@ async def make_members(stack: Stack, http: httpx.AsyncClient, n: int, tag: str,
 
 @contextmanager
 def running_stack(tmp: Path, lead_seconds: float = 5.0,
-                  qstash_concurrency: int | None = None) -> Iterator[Stack]:
+                  qstash_concurrency: int | None = None, *, box_tls: bool = False,
+                  proxy: bool = False) -> Iterator[Stack]:
     """The three servers as processes (`prebook qstash-dev`, `fakebox`, `serve`).
 
     `qstash_concurrency` overrides localqstash's cap on deliveries in flight (default 1024):
-    every prebooking of one instant holds a delivery open until the opening.
+    every prebooking of one instant holds a delivery open until the opening. `box_tls` serves
+    the fake box over HTTPS with a certificate made now (the API trusts it through
+    SSL_CERT_FILE); `proxy` puts a counting egress proxy process between the API and the box
+    (AIMHARDER_PROXY), as deployments outside Spain need.
     """
-    ports = {name: free_port() for name in ("api", "qstash", "box")}
-    api, qstash, box = (f"http://127.0.0.1:{ports[k]}" for k in ("api", "qstash", "box"))
+    ports = {name: free_port() for name in ("api", "qstash", "box", "proxy")}
+    api, qstash = (f"http://127.0.0.1:{ports[k]}" for k in ("api", "qstash"))
+    box = f"{'https' if box_tls else 'http'}://127.0.0.1:{ports['box']}"
+    box_args = ["fakebox", "--port", str(ports["box"])]
+    extra: dict[str, str] = {}
+    if box_tls:
+        cert, key = self_signed(tmp)
+        box_args += ["--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
+        extra["SSL_CERT_FILE"] = str(cert)
+    if proxy:
+        extra["AIMHARDER_PROXY"] = f"http://127.0.0.1:{ports['proxy']}"
     env = {**os.environ, "PREBOOK_ENV": "dev", "PREBOOK_PORT": str(ports["api"]),
            "DATABASE_URL": f"sqlite://{tmp / 'prebook.sqlite3'}", "PUBLIC_URL": api,
-           "QSTASH_URL": qstash, "AIMHARDER_LOGIN_URL": box,
+           "QSTASH_URL": qstash, "AIMHARDER_LOGIN_URL": box, "AIMHARDER_ACCOUNT_URL": box,
            "AIMHARDER_BOX_URL": box + "/{subdomain}",
-           "PREBOOK_LEAD_SECONDS": str(lead_seconds), "PREBOOK_DATA_DIR": str(tmp)}
+           "PREBOOK_LEAD_SECONDS": str(lead_seconds), "PREBOOK_DATA_DIR": str(tmp), **extra}
     with ExitStack() as stack:
         qstash_args = ["qstash-dev", "--port", str(ports["qstash"]), "--data-dir",
                        str(tmp / "lq")]
         if qstash_concurrency is not None:
             qstash_args += ["--max-concurrency", str(qstash_concurrency)]
         stack.enter_context(process(qstash_args, env, tmp / "localqstash.log", qstash + "/"))
-        stack.enter_context(process(["fakebox", "--port", str(ports["box"])], env,
-                                    tmp / "fakebox.log", box + "/_fake/requests"))
+        stack.enter_context(process(box_args, env, tmp / "fakebox.log", box + "/_fake/requests"))
+        if proxy:
+            stack.enter_context(process(["--port", str(ports["proxy"])], env, tmp / "proxy.log",
+                                        extra["AIMHARDER_PROXY"] + "/_proxy/stats",
+                                        module="tests.egress_proxy"))
         stack.enter_context(process(["serve", "--port", str(ports["api"])], env,
                                     tmp / "api.log", api + "/health"))
-        yield Stack(api=api, box=box, qstash=qstash, lead_seconds=lead_seconds, env=env)
+        yield Stack(api=api, box=box, qstash=qstash, lead_seconds=lead_seconds, env=env,
+                    proxy=extra.get("AIMHARDER_PROXY"),
+                    box_cert=Path(extra["SSL_CERT_FILE"]) if box_tls else None)
 
 
 def now_utc() -> datetime:

@@ -12,6 +12,7 @@ over a fresh httpx client (what a simple bot does).
 
     .venv/bin/python bench/precision.py                   # N = 1, 30, 100; 3 rounds each
     .venv/bin/python bench/precision.py --n 100 --rounds 5 --json
+    .venv/bin/python bench/precision.py --tls --proxy     # HTTPS box through an egress proxy
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from bench.harness import (
     progress,
     running_stack,
 )
-from booking.aimharder import AimharderClient
+from booking.aimharder import AimharderClient, new_fingerprint
 
 KEYS = ("p50_ms", "p99_ms", "max_ms", "early", "spread_ms", "inversions",
         "bookings_per_prebooking")
@@ -130,15 +131,20 @@ async def wait_final(stack: Stack, http: httpx.AsyncClient, members: list[Member
 async def baseline_round(stack: Stack, http: httpx.AsyncClient, members: list[Member]) -> Any:
     """Sleep until the opening, then send everything at once: no gate, no warm connections."""
     n = len(members)
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=512)) as naive:
-        client = AimharderClient(http=naive, login_url=stack.box,
-                                 box_url_template=stack.box + "/{subdomain}")
-        sessions = [await client.login(m.email, m.password) for m in members]
+    def naive_client(naive: httpx.AsyncClient) -> AimharderClient:
+        return AimharderClient(http=naive, login_url=stack.box, account_url=stack.box,
+                               box_url_template=stack.box + "/{subdomain}")
+
+    async with stack.client(limits=httpx.Limits(max_connections=512), proxy=stack.proxy,
+                            ) as naive:
+        client = naive_client(naive)
+        sessions = [await client.login(m.email, m.password, new_fingerprint())
+                    for m in members]
     opens_at = (now_utc() + timedelta(seconds=2)).replace(microsecond=0) + timedelta(seconds=1)
     demo = await stack.fake_class(http, opens_at, capacity=n)
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=512)) as naive:
-        client = AimharderClient(http=naive, login_url=stack.box,
-                                 box_url_template=stack.box + "/{subdomain}")
+    async with stack.client(limits=httpx.Limits(max_connections=512), proxy=stack.proxy,
+                            ) as naive:
+        client = naive_client(naive)
         prepared = [client.prepare_book(s, subdomain="demo", class_id=demo["id"],
                                         day=date.fromisoformat(demo["day"]))
                     for s in sessions]
@@ -149,14 +155,15 @@ async def baseline_round(stack: Stack, http: httpx.AsyncClient, members: list[Me
 
 
 async def run(sizes: list[int], rounds: int, lead: float, qstash_concurrency: int | None,
-              ) -> dict[str, Any]:
+              *, box_tls: bool = False, proxy: bool = False) -> dict[str, Any]:
     runs = []
     tmp = tempfile.mkdtemp(prefix="prebook-bench-")
     progress(f"logs and database in {tmp}")
-    with running_stack(Path(tmp), lead_seconds=lead,
-                       qstash_concurrency=qstash_concurrency) as stack:
-        progress(f"stack up: api {stack.api}, localqstash {stack.qstash}, box {stack.box}")
-        async with httpx.AsyncClient(timeout=30) as http:
+    with running_stack(Path(tmp), lead_seconds=lead, qstash_concurrency=qstash_concurrency,
+                       box_tls=box_tls, proxy=proxy) as stack:
+        progress(f"stack up: api {stack.api}, localqstash {stack.qstash}, box {stack.box}"
+                 + (f", egress proxy {stack.proxy}" if stack.proxy else ""))
+        async with stack.client(timeout=30) as http:
             everyone = await make_members(stack, http, max(sizes), "p")
             progress(f"{len(everyone)} members connected")
             for n in sizes:
@@ -170,7 +177,13 @@ async def run(sizes: list[int], rounds: int, lead: float, qstash_concurrency: in
                              f"spread {ours[-1]['spread_ms']:.2f} ms; baseline p99 "
                              f"{percentile(naive[-1]['lateness'], 99):.2f} ms")
                 runs.append({**summarise(ours, n), "baseline": summarise(naive, n)})
-    return {"runs": runs}
+        if stack.proxy:  # the proxy really carried the booking connections
+            async with httpx.AsyncClient() as plain:
+                stats = (await plain.get(stack.proxy + "/_proxy/stats")).json()
+            progress(f"egress proxy carried: {sum(stats['carried'].values())} connections")
+    mode = ("tls+proxy" if box_tls and proxy else "tls" if box_tls
+            else "proxy" if proxy else "plain")
+    return {"mode": mode, "runs": runs}
 
 
 def table(result: dict[str, Any]) -> str:
@@ -195,9 +208,14 @@ def main() -> None:
     parser.add_argument("--qstash-concurrency", type=int, default=0,
                         help="localqstash delivery cap (0: its default, 1024)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--tls", action="store_true",
+                        help="the box speaks HTTPS (a self-signed certificate made now)")
+    parser.add_argument("--proxy", action="store_true",
+                        help="reach the box through a loopback egress proxy (AIMHARDER_PROXY)")
     args = parser.parse_args()
     result = asyncio.run(run(args.n or [1, 30, 100], args.rounds, args.lead,
-                             args.qstash_concurrency or None))
+                             args.qstash_concurrency or None, box_tls=args.tls,
+                             proxy=args.proxy))
     print(json.dumps(result) if args.json else table(result))
 
 

@@ -1,60 +1,135 @@
-"""Connecting a user's AimHarder account and keeping its session fresh."""
+"""Connecting a user's AimHarder account and keeping its session good where it matters.
+
+AimHarder's session lifetime is unknown (30 minutes to hours, AIMHARDER.md b), so prebook does
+not renew every account all day. A session is trusted for `TRUST` after AimHarder last confirmed
+it (a login, a renewal or whoami); a delivery about to fire asks again unless it was confirmed
+within `FIRING_CHECK`; the upkeep job checks only accounts with an opening soon. A session that
+is gone is renewed (`tokenUpdate`), and when renewal is not a clear success, re-established by a
+full login with the stored password and the account's own fingerprint.
+"""
 
 from __future__ import annotations
 
+import logging
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
 from booking.aimharder import (
+    AccessBlocked,
     AimharderClient,
     AimharderSession,
     BoxInfo,
     InvalidCredentials,
     SessionExpired,
+    UnexpectedAnswer,
     UpstreamUnavailable,
+    is_fingerprint,
+    new_fingerprint,
 )
 from models.encryption import Vault
+from models.prebookings import Prebooking, PrebookingStatus
 from models.users import AccountStatus, AimharderAccount, AimharderBox, User
 
-__all__ = ["AimharderAccount", "NotConnected", "account_for", "connect", "fresh_session"]
+__all__ = [
+    "AimharderAccount",
+    "BoxNotFound",
+    "NotConnected",
+    "UnknownTimezone",
+    "account_for",
+    "check_soon_opening",
+    "connect",
+    "fresh_session",
+    "update_box",
+]
 
-# A session this close to expiry is renewed before it is used.
-REFRESH_MARGIN = timedelta(minutes=5)
+log = logging.getLogger(__name__)
+
+TRUST = timedelta(minutes=10)  # listing classes and discovery reuse a session this recent
+FIRING_CHECK = timedelta(seconds=30)  # a booking about to fire asks AimHarder unless this recent
+UPKEEP_HORIZON = timedelta(minutes=45)  # the upkeep job looks at openings this far ahead
+_SESSION_FIELDS = ["token_enc", "refresh_token_enc", "token_expires_at", "fingerprint",
+                   "session_checked_at", "status", "last_error", "updated_at"]
 
 
 class NotConnected(Exception):
     """The user has no AimHarder account connected (or it can no longer log in)."""
 
 
+class BoxNotFound(Exception):
+    """The box is not one of the user's AimHarder boxes."""
+
+
+class UnknownTimezone(ValueError):
+    """Not an IANA time zone name."""
+
+
+async def update_box(user: User, *, box_id: str, timezone: str) -> AimharderBox:
+    """Set one of the user's boxes' time zone: openings discovered from now on use it.
+
+    AimHarder gives no zone anywhere (AIMHARDER.md f); Europe/Madrid is the default.
+    """
+    name = timezone.strip()
+    if name not in zoneinfo.available_timezones():
+        raise UnknownTimezone(f"{timezone!r} is not an IANA time zone name (e.g. Europe/Madrid)")
+    account = await account_for(user)
+    box = await AimharderBox.get_or_none(account=account, box_id=box_id)
+    if box is None:
+        raise BoxNotFound(f"box {box_id} is not one of your AimHarder boxes")
+    box.timezone = name
+    await box.save(update_fields=["timezone"])
+    return box
+
+
+def _fingerprint(account: AimharderAccount | None) -> str:
+    """The account's stable device fingerprint, made once (never a new device per login)."""
+    if account is not None and is_fingerprint(account.fingerprint):
+        return str(account.fingerprint)
+    return new_fingerprint()
+
+
 async def connect(
     user: User, *, email: str, password: str, aimharder: AimharderClient, vault: Vault
 ) -> tuple[AimharderAccount, list[AimharderBox]]:
-    """Log in with the credentials and store them (encrypted) with the session and boxes."""
-    session = await aimharder.login(email, password)
+    """Log in and store the credentials (encrypted) with the session and the boxes.
+
+    A reconnect keeps what prebook knows of each box that is still there: its time zone
+    (set by the user) and its booking window (learned from "too early" answers).
+    """
+    existing = await AimharderAccount.get_or_none(user=user)
+    session = await aimharder.login(email, password, _fingerprint(existing))
     async with in_transaction():
-        account = await AimharderAccount.get_or_none(user=user)
-        if account is None:
-            account = AimharderAccount(user=user)
+        account = existing or AimharderAccount(user=user)
         account.email = email
         account.password_enc = vault.encrypt(password)
-        _store_session(account, session, vault)
+        _store_session(account, session, vault, datetime.now(UTC))
         await account.save()
-        await AimharderBox.filter(account=account).delete()
-        boxes = [
-            await AimharderBox.create(
-                account=account, box_id=b.id, subdomain=b.subdomain, name=b.name,
-                timezone=b.timezone,
-            )
-            for b in session.boxes
-        ]
+        kept = {b.box_id: b for b in await AimharderBox.filter(account=account)}
+        boxes = []
+        for info in session.boxes:
+            box = kept.pop(info.id, None)
+            if box is None:
+                box = await AimharderBox.create(account=account, box_id=info.id,
+                                                subdomain=info.subdomain, name=info.name,
+                                                timezone=info.timezone)
+            else:
+                box.subdomain, box.name = info.subdomain, info.name
+                await box.save(update_fields=["subdomain", "name"])
+            boxes.append(box)
+        if kept:
+            await AimharderBox.filter(id__in=[b.id for b in kept.values()]).delete()
     return account, boxes
 
 
-def _store_session(account: AimharderAccount, session: AimharderSession, vault: Vault) -> None:
-    account.token_enc = vault.encrypt(session.token)
-    account.refresh_token_enc = vault.encrypt(session.refresh_token)
-    account.token_expires_at = session.expires_at
+def _store_session(account: AimharderAccount, session: AimharderSession, vault: Vault,
+                   now: datetime) -> None:
+    account.token_enc = vault.encrypt(session.cookie)
+    account.refresh_token_enc = (vault.encrypt(session.refresh_token)  # type: ignore[assignment]
+                                 if session.refresh_token else None)
+    account.fingerprint = session.fingerprint
+    account.session_checked_at = now
+    account.token_expires_at = now + TRUST
     account.status = AccountStatus.ACTIVE
     account.last_error = None  # type: ignore[assignment]
 
@@ -66,71 +141,117 @@ async def account_for(user: User) -> AimharderAccount:
     return account
 
 
-def _session_from(account: AimharderAccount, vault: Vault) -> AimharderSession | None:
-    if not account.token_enc or not account.refresh_token_enc or not account.token_expires_at:
-        return None
+def stored_session(account: AimharderAccount, vault: Vault) -> AimharderSession | None:
+    if not account.token_enc or not is_fingerprint(account.fingerprint):
+        return None  # none yet, or one of the shape older versions stored
     boxes = [BoxInfo(id=b.box_id, subdomain=b.subdomain, name=b.name, timezone=b.timezone)
              for b in account.boxes]
     return AimharderSession(
         email=account.email,
-        token=vault.decrypt(account.token_enc),
-        refresh_token=vault.decrypt(account.refresh_token_enc),
-        expires_at=account.token_expires_at,
+        cookie=vault.decrypt(account.token_enc),
+        fingerprint=str(account.fingerprint),
+        refresh_token=(vault.decrypt(account.refresh_token_enc)
+                       if account.refresh_token_enc else None),
         boxes=boxes,
     )
 
 
 async def fresh_session(
-    account: AimharderAccount, *, aimharder: AimharderClient, vault: Vault, force: bool = False
+    account: AimharderAccount,
+    *,
+    aimharder: AimharderClient,
+    vault: Vault,
+    firing: bool = False,
+    force: bool = False,
+    now: datetime | None = None,
 ) -> AimharderSession:
-    """A session valid for at least REFRESH_MARGIN: stored, refreshed, or a new login.
+    """A session AimHarder has confirmed recently: `TRUST`, or `FIRING_CHECK` when `firing`.
 
-    Raises NotConnected when the stored password no longer logs in (the account is marked so
-    the user sees it), and lets UpstreamUnavailable through.
+    An older one is checked with whoami; one that is gone (or `force`: it just answered
+    logout) is renewed, else re-established by a full login. Raises NotConnected when the
+    stored password no longer logs in (the account is marked so the user sees it), and lets
+    AccessBlocked and UpstreamUnavailable through.
     """
-    session = _session_from(account, vault)
-    now = datetime.now(UTC)
-    if session is not None and not force and not session.expires_within(REFRESH_MARGIN, now=now):
-        return session
-    renewed: AimharderSession | None = None
-    if session is not None:
+    moment = now or datetime.now(UTC)
+    session = stored_session(account, vault)
+    if session is not None and not force:
+        checked = account.session_checked_at
+        if checked is not None and moment - checked <= (FIRING_CHECK if firing else TRUST):
+            return session
         try:
-            renewed = await aimharder.refresh(session)
-        except SessionExpired:
-            renewed = None
-    if renewed is None:
+            await aimharder.whoami(session)
+        except (SessionExpired, UnexpectedAnswer) as exc:
+            log.info("AimHarder session of account %s needs renewal: %s", account.id, exc)
+        except AccessBlocked:
+            raise
+        except UpstreamUnavailable as exc:
+            # Unconfirmed but not known bad: a logout answer to the booking still re-logs in.
+            log.warning("AimHarder whoami failed (%s); using the stored session", exc)
+            return session
+        else:
+            await _save_session(account, session, vault, moment)
+            return session
+    if session is not None and session.refresh_token:
         try:
-            renewed = await aimharder.login(account.email, vault.decrypt(account.password_enc))
-        except InvalidCredentials:
-            account.status = AccountStatus.LOGIN_FAILED
-            account.last_error = "AimHarder refused the stored password; connect again"
-            await account.save(update_fields=["status", "last_error", "updated_at"])
-            raise NotConnected(account.last_error) from None
-    _store_session(account, renewed, vault)
-    await account.save(
-        update_fields=[
-            "token_enc", "refresh_token_enc", "token_expires_at", "status", "last_error",
-            "updated_at",
-        ]
-    )
-    return renewed
+            renewed = await aimharder.renew(session)
+            await aimharder.whoami(renewed)
+        except AccessBlocked:
+            raise
+        except (SessionExpired, UpstreamUnavailable) as exc:
+            log.info("AimHarder renewal for account %s was no clear success (%s); logging in",
+                     account.id, exc)
+        else:
+            await _save_session(account, renewed, vault, moment)
+            return renewed
+    return await _login(account, aimharder=aimharder, vault=vault, now=moment)
 
 
-async def refresh_expiring(
-    *, aimharder: AimharderClient, vault: Vault, within: timedelta = timedelta(minutes=30)
+async def _login(account: AimharderAccount, *, aimharder: AimharderClient, vault: Vault,
+                 now: datetime) -> AimharderSession:
+    try:
+        session = await aimharder.login(account.email, vault.decrypt(account.password_enc),
+                                        _fingerprint(account))
+    except InvalidCredentials as exc:
+        account.status = AccountStatus.LOGIN_FAILED
+        account.last_error = f"{exc}; connect again"
+        await account.save(update_fields=["status", "last_error", "updated_at"])
+        raise NotConnected(account.last_error) from None
+    await _save_session(account, session, vault, now)
+    return session
+
+
+async def _save_session(account: AimharderAccount, session: AimharderSession, vault: Vault,
+                        now: datetime) -> None:
+    _store_session(account, session, vault, now)
+    await account.save(update_fields=_SESSION_FIELDS)
+
+
+async def check_soon_opening(
+    *, aimharder: AimharderClient, vault: Vault, now: datetime | None = None,
+    within: timedelta = UPKEEP_HORIZON,
 ) -> dict[str, int]:
-    """Renew sessions that expire soon; accounts that can no longer log in are marked."""
-    soon = datetime.now(UTC) + within
-    counts = {"refreshed": 0, "login_failed": 0, "unavailable": 0}
+    """Make sure the sessions of accounts with a prebooking opening soon are good.
+
+    Only those accounts: an account with one prebooking a day costs a whoami or two a day and
+    a login only when its session has really gone.
+    """
+    moment = now or datetime.now(UTC)
+    users = await Prebooking.filter(
+        status=PrebookingStatus.PENDING, opens_at__gte=moment, opens_at__lt=moment + within,
+    ).distinct().values_list("user_id", flat=True)
+    counts = {"checked": 0, "login_failed": 0, "unavailable": 0, "blocked": 0}
     rows = await AimharderAccount.filter(
-        status=AccountStatus.ACTIVE, token_expires_at__lt=soon
+        user_id__in=list(users), status=AccountStatus.ACTIVE
     ).prefetch_related("boxes")
     for account in rows:
         try:
-            await fresh_session(account, aimharder=aimharder, vault=vault, force=True)
-            counts["refreshed"] += 1
+            await fresh_session(account, aimharder=aimharder, vault=vault, firing=True,
+                                now=moment)
+            counts["checked"] += 1
         except NotConnected:
             counts["login_failed"] += 1
+        except AccessBlocked:
+            counts["blocked"] += 1
         except UpstreamUnavailable:
             counts["unavailable"] += 1
     return counts

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import httpx
 
 from booking import accounts
-from booking.aimharder import AimharderSession, BookAnswer, UpstreamUnavailable
+from booking.aimharder import AccessBlocked, AimharderSession, BookAnswer, UpstreamUnavailable
 from booking.gate import Volley
 from booking.outcomes import Outcome, classify, is_success
 from booking.services import Services
@@ -95,11 +95,15 @@ async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionR
     _notify(services, prebooking)
     try:
         account = await accounts.account_for(prebooking.user)
+        # The booking goes out on a session AimHarder has just confirmed (or re-established).
         session = await accounts.fresh_session(
-            account, aimharder=services.aimharder, vault=services.vault
+            account, aimharder=services.aimharder, vault=services.vault, firing=True
         )
     except accounts.NotConnected as exc:
         return await record_outcome(services, prebooking, None, error=str(exc), attempts=0)
+    except AccessBlocked as exc:
+        return await record_outcome(services, prebooking, None, error=str(exc), attempts=0,
+                                    outcome=Outcome.ACCESS_BLOCKED)
     except UpstreamUnavailable as exc:
         await _release(prebooking)
         raise ExecutionDeferred(f"AimHarder unavailable before firing: {exc}") from exc
@@ -126,7 +130,8 @@ async def _fire(
             day=prebooking.day, family_id=prebooking.family_id,
         )
 
-    shot = Shot(prepare(session), answer_timeout_s=services.timing.answer_timeout_s)
+    shot = Shot(prepare(session), answer_timeout_s=timing.answer_timeout_s,
+                proxy=aimharder.proxy)
     with contextlib.suppress(UpstreamUnavailable):
         await shot.open()  # the gate reopens it just before the instant if this failed
     target_ns = _ns(prebooking.opens_at) + int(timing.fire_offset_ms * 1_000_000)
@@ -150,13 +155,13 @@ async def _fire(
         session = await accounts.fresh_session(
             account, aimharder=aimharder, vault=services.vault, force=True
         )
-    except (accounts.NotConnected, UpstreamUnavailable) as exc:
+    except (accounts.NotConnected, UpstreamUnavailable, AccessBlocked) as exc:
         return await record_outcome(services, prebooking, answer, error=str(exc),
                                     attempts=attempts, first_sent_ns=first_sent_ns,
                                     volley=volley)
     # The same gate sends it (at once: its instant has passed), with the same resend rules.
     again = await services.gate.fire(
-        Shot(prepare(session), answer_timeout_s=timing.answer_timeout_s),
+        Shot(prepare(session), answer_timeout_s=timing.answer_timeout_s, proxy=aimharder.proxy),
         target_ns=target_ns, order=(_ns(prebooking.created_at), str(prebooking.id)),
         deadline_ns=deadline_ns,
     )
@@ -179,9 +184,11 @@ async def record_outcome(
     attempts: int,
     first_sent_ns: int | None = None,
     volley: Volley | None = None,
+    outcome: Outcome | None = None,
 ) -> ExecutionReport:
     """Store the final state of a prebooking with its timings and tell its subscribers."""
-    outcome = classify(answer) if answer is not None else None
+    if answer is not None:
+        outcome = classify(answer)
     success = outcome is not None and is_success(outcome) and error is None
     prebooking.status = PrebookingStatus.COMPLETED if success else PrebookingStatus.FAILED
     prebooking.attempts = attempts
@@ -190,6 +197,7 @@ async def record_outcome(
         prebooking.book_state = answer.book_state
         prebooking.booking_id = answer.booking_id
         prebooking.box_date_header = answer.date_header
+        prebooking.raw_answer = answer.raw
         prebooking.answered_at = _from_ns(answer.received_at_ns)
     if first_sent_ns is not None:
         prebooking.fired_at = _from_ns(first_sent_ns)
@@ -223,6 +231,8 @@ async def record_outcome(
 def _describe(answer: BookAnswer | None) -> str:
     if answer is None:
         return "no answer from the box"
+    if answer.blocked:
+        return str(AccessBlocked(f"HTTP {answer.status_code} to the booking"))
     if answer.error_message:
         return answer.error_message
     return f"the box answered HTTP {answer.status_code} with bookState {answer.book_state}"

@@ -8,7 +8,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from tortoise import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from booking import accounts
 from booking.aftercare import after_final
@@ -134,11 +136,7 @@ async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebo
     existing = await Prebooking.get_or_none(dedup_key=key)
     if existing is not None:
         raise Duplicate(existing)
-    pending = await Prebooking.filter(user=user, status=PrebookingStatus.PENDING).count()
-    if pending >= MAX_PENDING_PER_USER:
-        raise ValidationFailed(
-            "classId", f"you already have {pending} pending prebookings (the limit); "
-            "cancel one or wait until one has run")
+    await _within_pending_cap(user)  # early, before asking AimHarder; again when inserting
     account = await accounts.account_for(user)
     box = await box_of(account, new.box_id)
     session = await accounts.fresh_session(
@@ -162,9 +160,25 @@ async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebo
     return await _discover(fields, box, gym_class, session, services=services)
 
 
+async def _within_pending_cap(user: User, db: BaseDBAsyncClient | None = None) -> None:
+    pending = await Prebooking.filter(
+        user=user, status=PrebookingStatus.PENDING).using_db(db).count()
+    if pending >= MAX_PENDING_PER_USER:
+        raise ValidationFailed(
+            "classId", f"you already have {pending} pending prebookings (the limit); "
+            "cancel one or wait until one has run")
+
+
 async def _insert(fields: dict[str, object], opens_at: datetime) -> Prebooking:
+    """Count and insert as one step: concurrent creates of one user queue on the user's row
+    (PostgreSQL `FOR UPDATE`; SQLite runs one transaction at a time), so the cap holds."""
+    user: User = fields["user"]  # type: ignore[assignment]
     try:
-        return await Prebooking.create(**fields, opens_at=opens_at)  # type: ignore[arg-type]
+        async with in_transaction() as db:
+            await User.select_for_update().using_db(db).filter(id=user.id).first()
+            await _within_pending_cap(user, db)
+            return await Prebooking.create(
+                **fields, opens_at=opens_at, using_db=db)
     except IntegrityError:
         raise Duplicate(await Prebooking.get_or_none(dedup_key=fields["dedup_key"])) from None
 
@@ -184,6 +198,15 @@ async def _discover(
         family_id=fields["family_id"],  # type: ignore[arg-type]
     )
     outcome = classify(answer)
+    if outcome is Outcome.LOGGED_OUT:  # the session died since it was last confirmed
+        account = await accounts.account_for(fields["user"])  # type: ignore[arg-type]
+        session = await accounts.fresh_session(
+            account, aimharder=aimharder, vault=services.vault, force=True)
+        answer = await aimharder.book(
+            session, subdomain=box.subdomain, class_id=gym_class.id, day=fields["day"],  # type: ignore[arg-type]
+            family_id=fields["family_id"],  # type: ignore[arg-type]
+        )
+        outcome = classify(answer)
     if outcome is Outcome.TOO_EARLY:
         window = parse_booking_window(answer.error_code, answer.error_message)
         if window is None:

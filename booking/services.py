@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from booking.aimharder import AimharderClient
 from booking.events import PrebookingEvents
 from booking.gate import OpeningGate
+from booking.limits import Limiter
 from booking.mail import Mailer
-from booking.ratelimit import RateLimiter
+from booking.sharing import SharedAnswers
 from jobs.client import JobClient
 from models.encryption import Vault
 
@@ -38,7 +40,9 @@ class Services:
     qstash_enabled: bool = True
     policy: Policy = Policy()
     mailer: Mailer | None = None
-    # connectAimharder: 5 attempts per user per 10 minutes (protects accounts and our IP).
     # One gate per app: prebookings opening at the same instant leave in creation order.
     gate: OpeningGate = field(default_factory=OpeningGate)
-    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(5, 600.0))
+    # Rate limits counted in the database (booking.limits), shared by every instance.
+    limiter: Limiter = field(default_factory=Limiter)
+    # Identical `classes` lists of one user, shared for a few seconds (booking.sharing).
+    class_lists: SharedAnswers[Any] = field(default_factory=SharedAnswers)

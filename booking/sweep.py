@@ -9,9 +9,10 @@ from typing import Any
 
 from booking import accounts
 from booking.aftercare import after_final, class_times, run_to_end
-from booking.aimharder import UpstreamUnavailable
+from booking.aimharder import AccessBlocked, UpstreamUnavailable
 from booking.execution import ExecutionDeferred
 from booking.services import Services
+from jobs.metrics import metrics
 from models.prebookings import Prebooking, PrebookingStatus
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,14 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
                               seconds=timing.answer_timeout_s + 1)
     rows = await Prebooking.filter(status=PrebookingStatus.EXECUTING, claimed_at__lt=cutoff,
                                    opens_at__lt=settled).prefetch_related("user").limit(BATCH)
+    metrics().record_stuck(len(rows))
     for row in rows:
         try:
             account = await accounts.account_for(row.user)
+            # The class list answers the public schedule to anyone: only a session AimHarder
+            # has just confirmed makes "no booking" in it mean anything.
             session = await accounts.fresh_session(account, aimharder=services.aimharder,
-                                                   vault=services.vault)
+                                                   vault=services.vault, firing=True)
             classes = await services.aimharder.list_classes(
                 session, subdomain=row.box_subdomain, box_id=row.box_id, day=row.day,
                 family_id=row.family_id)
@@ -84,7 +88,7 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
                         from_status=PrebookingStatus.EXECUTING)
             done.append(str(row.id))
             continue
-        except UpstreamUnavailable:
+        except (UpstreamUnavailable, AccessBlocked):
             continue  # the next sweep asks again
         found = next((c for c in classes if c.id == row.class_id), None)
         state = found.book_state if found else None

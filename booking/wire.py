@@ -11,16 +11,15 @@ h11 afterwards, when nothing is time-critical any more.
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import time
-from typing import Any
 
 import h11
 import httpx
 
 from booking.aimharder import UpstreamUnavailable
 from booking.outcomes import BookAnswer
+from booking.tunnel import open_stream
 
 ANSWER_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
@@ -46,10 +45,11 @@ class Shot:
     """One prepared booking request on its own connection: `open`, `fire`, `answer`."""
 
     def __init__(self, request: httpx.Request, *, ssl_context: ssl.SSLContext | None = None,
-                 answer_timeout_s: float = ANSWER_TIMEOUT_S) -> None:
+                 answer_timeout_s: float = ANSWER_TIMEOUT_S, proxy: str | None = None) -> None:
         self.request = request
         self._bytes = serialise(request)
         self._ssl = ssl_context
+        self._proxy = proxy
         self._timeout = answer_timeout_s
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -76,12 +76,9 @@ class Shot:
         port = url.port or (443 if tls else 80)
         context = (self._ssl or httpx.create_ssl_context()) if tls else None
         try:
-            self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(url.host, port, ssl=context,
-                                        server_hostname=url.host if tls else None),
-                CONNECT_TIMEOUT_S,
-            )
-        except (OSError, TimeoutError) as exc:
+            self._reader, self._writer = await open_stream(
+                url.host, port, tls=context, proxy=self._proxy, connect_timeout_s=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ssl.SSLError) as exc:
             raise UpstreamUnavailable(f"AimHarder booking connect failed: {exc!r}") from None
         self._opened_at = time.monotonic()
         self._reusable = False
@@ -105,16 +102,9 @@ class Shot:
             raise UpstreamUnavailable(
                 f"AimHarder booking {kind}: {type(exc).__name__}", sent_at_ns=sent
             ) from None
-        received = time.time_ns()
-        data: Any
-        try:
-            data = json.loads(body)
-        except ValueError:
-            data = None
-        return BookAnswer(
-            status_code=status, payload=data if isinstance(data, dict) else None,
-            sent_at_ns=sent, received_at_ns=received, date_header=headers.get("date"),
-        )
+        return BookAnswer.parse(status, body, sent_at_ns=sent, received_at_ns=time.time_ns(),
+                                date_header=headers.get("date"),
+                                content_type=headers.get("content-type"))
 
     async def _read(self) -> tuple[int, dict[str, str], bytes]:
         assert self._reader is not None

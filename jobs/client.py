@@ -72,10 +72,11 @@ class JobClient:
         except Exception as exc:  # httpx errors surface as their own types
             _observe(job.name, started, "error")
             raise PublishFailed(f"QStash could not be reached: {type(exc).__name__}") from exc
-        _observe(job.name, started, "ok")
         message_id = getattr(response, "message_id", None)
         if not isinstance(message_id, str):
+            _observe(job.name, started, "error")
             raise PublishFailed("QStash answered without a message id")
+        _observe(job.name, started, "ok")
         log.info(
             "published %s message=%s in %.1f ms",
             job.name, message_id, (time.perf_counter() - started) * 1000,

@@ -6,8 +6,10 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 from qstash import Receiver
 from qstash.errors import SignatureError
 from starlette.requests import Request
@@ -37,7 +39,9 @@ def error_response(error: DeliveryError) -> Response:
     return JSONResponse({"error": message}, status_code=error.status_code, headers=headers)
 
 
-def verify_signature(receiver: Receiver, request: Request, body: bytes, url: str) -> None:
+def verify_signature(receiver: Receiver, request: Request, body: bytes, url: str
+                     ) -> tuple[str, datetime]:
+    """Verify the signature; returns its token id (`jti`) and until when it is accepted."""
     signature = request.headers.get("upstash-signature")
     if not signature:
         raise SignatureInvalid("missing Upstash-Signature")
@@ -48,6 +52,20 @@ def verify_signature(receiver: Receiver, request: Request, body: bytes, url: str
         )
     except (SignatureError, UnicodeDecodeError) as exc:
         raise SignatureInvalid(str(exc)) from None
+    # Verified above: reading the claims again needs no key.
+    claims = jwt.decode(signature, options={"verify_signature": False})
+    jti, exp = claims.get("jti"), claims.get("exp")
+    if not isinstance(jti, str) or not jti or len(jti) > 128 or not isinstance(exp, int):
+        raise SignatureInvalid("signature without a token id or expiry")
+    until = datetime.fromtimestamp(exp, UTC) + timedelta(seconds=CLOCK_TOLERANCE_SECONDS + 1)
+    return jti, until
+
+
+def parse_payload(spec: Any, body: bytes) -> Any:
+    try:
+        return spec.payload_type.from_body(body)
+    except RecursionError:  # JSON nested deeper than the parser's stack: not a retryable 500
+        raise PayloadInvalid("body is nested too deeply") from None
 
 
 def delivery_route(
@@ -68,14 +86,18 @@ def delivery_route(
             # Checked against the configured public URL, never the URL this request came in
             # on: behind a proxy or on an internal address the two differ, and the token's
             # subject must name the address QStash was told to call.
-            verify_signature(receiver, request, body, public_url + JOBS_PREFIX + path)
+            jti, until = verify_signature(receiver, request, body,
+                                          public_url + JOBS_PREFIX + path)
             spec = registry.by_path(path)
             if spec is None:
                 raise UnknownJob(f"no job at {JOBS_PREFIX}{path}")
             job = spec.name
-            payload = spec.payload_type.from_body(body)
+            payload = parse_payload(spec, body)
             if not message_id:
                 raise PayloadInvalid("missing Upstash-Message-Id")
+            # A signature is good for one delivery, whatever message id comes with it.
+            if not await ledger.record_token(jti, until):
+                raise SignatureInvalid(f"signature token {jti} was already used")
         except DeliveryError as error:
             log.warning("delivery refused path=%s status=%s: %s", path, error.status_code,
                         error.message)

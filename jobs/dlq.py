@@ -10,6 +10,7 @@ from typing import Any
 from jobs.catalog import EXECUTE_PREBOOKING
 from jobs.client import JobClient
 from jobs.errors import PayloadInvalid
+from jobs.metrics import metrics
 from jobs.payloads import ExecutePrebooking
 from models.prebookings import Prebooking, PrebookingStatus
 
@@ -18,7 +19,7 @@ MAX_SCANNED = 10_000
 
 
 async def dead_letters(client: JobClient, limit: int = MAX_SCANNED) -> list[Any]:
-    """Every DLQ entry (paged through the SDK), up to `limit`."""
+    """Every DLQ entry (paged through the SDK), up to `limit`; the depth goes to /metrics."""
     entries: list[Any] = []
     cursor: str | None = None
     while len(entries) < limit:
@@ -27,7 +28,9 @@ async def dead_letters(client: JobClient, limit: int = MAX_SCANNED) -> list[Any]
         cursor = page.cursor
         if not cursor or not page.messages:
             break
-    return entries[:limit]
+    entries = entries[:limit]
+    metrics().record_dlq_depth(len(entries))
+    return entries
 
 
 @dataclass

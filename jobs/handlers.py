@@ -28,8 +28,8 @@ async def execute_prebooking(ctx: JobContext, payload: ExecutePrebooking) -> Any
 
 
 async def refresh_sessions(ctx: JobContext, payload: NoPayload) -> Any:
-    return await accounts.refresh_expiring(aimharder=ctx.services.aimharder,
-                                           vault=ctx.services.vault)
+    return await accounts.check_soon_opening(aimharder=ctx.services.aimharder,
+                                             vault=ctx.services.vault)
 
 
 async def sweep_prebookings(ctx: JobContext, payload: NoPayload) -> Any:

@@ -6,6 +6,9 @@ process did (deliveries, publishes from the API and from CLI commands alike) and
 job client is built by the services, below the app factory; Prometheus scrapes processes.
 With several uvicorn workers set `PROMETHEUS_MULTIPROC_DIR` (see docs/deploy.md): values then
 go to files there and `/metrics` aggregates every worker's.
+
+The alerting rules in deploy/prometheus/alerts.yml read these names; tests/deploy checks that
+every name they use is exported here, so rename a metric there too.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
 
 # Lateness is sub-millisecond when things go well; the upper buckets catch a late delivery.
@@ -51,6 +54,38 @@ class Metrics:
             "Handler run time of each delivered job, by job and result",
             ["job", "result"], buckets=JOB_BUCKETS, registry=registry,
         )
+        # The two observations below are made by periodic jobs (health check, dlq.reconcile,
+        # the sweep) on whichever instance QStash calls. Each comes with the time it was made,
+        # so an alert can read the latest observation across instances instead of a stale one
+        # that an instance keeps until QStash happens to call it again.
+        self.dlq_depth = Gauge(
+            "prebook_dlq_depth",
+            "Messages in QStash's dead-letter queue at the last scan (before dlq.reconcile "
+            "drains the prebooking ones)",
+            registry=registry, multiprocess_mode="mostrecent",
+        )
+        self.dlq_scanned = Gauge(
+            "prebook_dlq_scanned_timestamp_seconds",
+            "Unix time of the last dead-letter queue scan in this process",
+            registry=registry, multiprocess_mode="mostrecent",
+        )
+        self.stuck = Gauge(
+            "prebook_prebookings_stuck",
+            "EXECUTING prebookings past PREBOOK_STUCK_AFTER_S found by the last sweep "
+            "(before it reconciles them; at most one batch)",
+            registry=registry, multiprocess_mode="mostrecent",
+        )
+        self.swept = Gauge(
+            "prebook_sweep_timestamp_seconds",
+            "Unix time of the last sweep in this process",
+            registry=registry, multiprocess_mode="mostrecent",
+        )
+        self.aimharder_refusals = Counter(
+            "prebook_aimharder_refusals",
+            "AimHarder requests answered HTTP 403: the server's network location is refused "
+            "(geo-blocking), not the password",
+            ["endpoint"], registry=registry,
+        )
 
     def record_outcome(self, *, status: str, outcome: str | None,
                        lateness_ms: float | None) -> None:
@@ -58,6 +93,20 @@ class Metrics:
         self.outcomes.labels(status=status, outcome=outcome or "NONE").inc()
         if lateness_ms is not None:
             self.lateness.observe(max(float(lateness_ms), 0.0) / 1000)
+
+    def record_dlq_depth(self, depth: int) -> None:
+        """The dead-letter queue was just read and held `depth` messages."""
+        self.dlq_depth.set(depth)
+        self.dlq_scanned.set_to_current_time()
+
+    def record_stuck(self, count: int) -> None:
+        """The sweep just found `count` prebookings EXECUTING past the stuck threshold."""
+        self.stuck.set(count)
+        self.swept.set_to_current_time()
+
+    def record_aimharder_refusal(self, endpoint: str) -> None:
+        """AimHarder answered 403 on `endpoint` (login, book, bookings, ...): geo-blocking."""
+        self.aimharder_refusals.labels(endpoint=endpoint).inc()
 
 
 @cache

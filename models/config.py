@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 MODEL_MODULES = [
@@ -10,6 +11,7 @@ MODEL_MODULES = [
     "models.prebookings",
     "models.deliveries",
     "models.notifications",
+    "models.limits",
     "aerich.models",
 ]
 
@@ -28,6 +30,30 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL and in-memory databases)."""
+    if not database_url.startswith("sqlite://") or ":memory:" in database_url:
+        return None
+    return Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+
+
+def secure_database_file(database_url: str) -> None:
+    """Create a SQLite database's directory (0700) and empty file (0600) before SQLite does.
+
+    The file holds encrypted credentials and everyone's prebookings; SQLite creates its
+    `-wal` and `-shm` files with the database file's mode, so they stay private too. An
+    existing directory or file is left as it is.
+    """
+    path = sqlite_path(database_url)
+    if path is None:
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 # aerich reads this (`tortoise_orm = "models.config.TORTOISE_ORM"` in aerich.ini).

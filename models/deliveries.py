@@ -1,4 +1,5 @@
-"""The ledger of QStash deliveries processed, keyed by the unique message id."""
+"""The ledger of QStash deliveries processed, keyed by the unique message id, and the signature
+tokens already used."""
 
 from __future__ import annotations
 
@@ -28,3 +29,18 @@ class ProcessedDelivery(Model):
 
     class Meta:
         table = "processed_deliveries"
+
+
+class DeliveryToken(Model):
+    """The `jti` of each verified `Upstash-Signature`, kept until the token expires.
+
+    The message id is not covered by the signature: without this, a captured delivery could be
+    sent again under a new `Upstash-Message-Id` and run its job again.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    jti = fields.CharField(max_length=128, unique=True)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "delivery_tokens"

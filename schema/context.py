@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import time
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from api.auth import Principal
+from api.auth import Clock, Principal
+from booking.limits import Rule
 from booking.services import Services
 from models.users import User
+
+AUTHENTICATION_REQUIRED = "authentication required"
+TOKEN_EXPIRED = "token expired"
 
 
 class PublicError(GraphQLError):
@@ -21,38 +26,71 @@ class PublicError(GraphQLError):
         super().__init__(message, extensions=extensions)
 
 
-@dataclass
 class Context:
-    request: Any
-    response: Any
-    services: Services
-    principal: Principal | None
-    auth_error: str | None = None
-    _user: User | None = field(default=None, repr=False)
+    """One per HTTP request, or one per websocket for all of its operations.
+
+    A websocket's context lives as long as the socket, so `principal` is re-checked against
+    the clock on every read: once the token's `exp` passes, the caller is anonymous again and
+    told why.
+    """
+
+    def __init__(self, *, request: Any, response: Any, services: Services,
+                 principal: Principal | None, auth_error: str | None = None,
+                 clock: Clock = time.time) -> None:
+        self.request = request
+        self.response = response
+        self.services = services
+        self.auth_error = auth_error
+        self.clock = clock
+        self._principal = principal
+        self._user: User | None = None
+
+    @property
+    def principal(self) -> Principal | None:
+        principal = self._principal
+        if principal is not None and principal.expired(self.clock()):
+            self._principal, self._user, self.auth_error = None, None, TOKEN_EXPIRED
+            return None
+        return principal
+
+    def authenticate(self, principal: Principal | None) -> None:
+        """Replace the caller (a websocket's `connection_init` token)."""
+        self._principal, self._user, self.auth_error = principal, None, None
+
+    def auth_message(self) -> str:
+        return self.auth_error or AUTHENTICATION_REQUIRED
 
     async def user(self) -> User:
         """The calling user, created on first use from the token's subject."""
-        if self.principal is None:
-            raise PublicError(self.auth_error or "authentication required")
+        principal = self.principal
+        if principal is None:
+            raise PublicError(self.auth_message())
         if self._user is None:
             user, created = await User.get_or_create(
-                subject=self.principal.subject, defaults={"email": self.principal.email}
+                subject=principal.subject, defaults={"email": principal.email}
             )
-            if not created and self.principal.email and user.email != self.principal.email:
-                user.email = self.principal.email
+            if not created and principal.email and user.email != principal.email:
+                user.email = principal.email
                 await user.save(update_fields=["email"])
             self._user = user
         return self._user
 
 
 class IsAuthenticated(BasePermission):
-    message = "authentication required"
+    """Refuses anonymous callers with this request's own reason.
+
+    Strawberry makes one permission instance per field and shares it between requests, so the
+    reason is raised here rather than stored on the instance (where the next caller would
+    read it).
+    """
+
+    message = AUTHENTICATION_REQUIRED
 
     def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         ctx = info.context
-        if ctx.principal is None and ctx.auth_error:
-            self.message = ctx.auth_error
-        return ctx.principal is not None
+        if ctx.principal is None:
+            raise PublicError(ctx.auth_message())
+        return True
 
 
 class IsAdmin(BasePermission):
@@ -60,3 +98,11 @@ class IsAdmin(BasePermission):
 
     def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         return info.context.principal is not None and info.context.principal.is_admin
+
+
+async def rate_limit(services: Services, rule: Rule, key: str, what: str) -> None:
+    """Count one attempt against `rule` for `key`; refused with code RATE_LIMITED."""
+    wait = await services.limiter.hit(rule, key)
+    if wait:
+        raise PublicError(f"too many {what}; try again in {math.ceil(wait)} s",
+                          extensions={"code": "RATE_LIMITED"})

@@ -13,11 +13,13 @@ from strawberry.types import Info
 from tortoise.expressions import Q
 
 from booking import accounts, prebookings
+from booking.aimharder import AccessBlocked as Blocked
 from booking.aimharder import UpstreamUnavailable as Upstream
+from booking.limits import CLASSES_PER_USER
 from models.notifications import Notification as NotificationRow
 from models.prebookings import Prebooking as PrebookingRow
 from models.users import AimharderAccount as AccountRow
-from schema.context import Context, IsAuthenticated, PublicError
+from schema.context import Context, IsAuthenticated, PublicError, rate_limit
 from schema.types import (
     AimharderAccount,
     Box,
@@ -130,14 +132,21 @@ class Query:
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def classes(self, info: Info[Context, Any], box_id: str, day: date) -> list[GymClass]:
         ctx = info.context
+        user = await ctx.user()
+        await rate_limit(ctx.services, CLASSES_PER_USER, str(user.id), "class list requests")
         try:
-            box, found = await prebookings.list_classes(
-                await ctx.user(), box_id=box_id, day=day, services=ctx.services
-            )
+            # The same user's identical lists (aliases, re-renders) share one AimHarder request
+            # for a few seconds; lists are per user, as each carries the user's booking states.
+            box, found = await ctx.services.class_lists.get(
+                (user.id, box_id, day),
+                lambda: prebookings.list_classes(user, box_id=box_id, day=day,
+                                                 services=ctx.services))
         except accounts.NotConnected as exc:
             raise PublicError(str(exc)) from None
         except prebookings.ValidationFailed as exc:
             raise PublicError(exc.message) from None
+        except Blocked as exc:
+            raise PublicError(str(exc), extensions={"code": "ACCESS_BLOCKED"}) from None
         except Upstream:
             raise PublicError("AimHarder is unavailable; try again shortly") from None
         return [

@@ -53,6 +53,9 @@ class Prebooking(relay.Node):
     booking_id: str | None
     error_message: str | None
     qstash_message_id: str | None
+    raw_answer: str | None = strawberry.field(
+        description="The box's last answer to the booking, as it came (cut at 4000 characters)"
+    )
 
     @classmethod
     def from_row(cls, row: PrebookingRow) -> Prebooking:
@@ -63,6 +66,7 @@ class Prebooking(relay.Node):
             fired_at=row.fired_at, lateness_ms=row.lateness_ms, attempts=row.attempts,
             outcome=row.outcome, book_state=row.book_state, booking_id=row.booking_id,
             error_message=row.error_message, qstash_message_id=row.qstash_message_id,
+            raw_answer=row.raw_answer,
         )
 
     @classmethod
@@ -187,4 +191,10 @@ class InvalidCredentials:
 
 @strawberry.type
 class UpstreamUnavailable:
+    message: str
+
+
+@strawberry.type(description="AimHarder refused this server's network location (HTTP 403, "
+                             "geo-blocking), not the password; the message names AIMHARDER_PROXY")
+class AccessBlocked:
     message: str

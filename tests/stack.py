@@ -18,8 +18,8 @@ import httpx
 from api.app import create_app
 from api.auth import mint_token
 from api.settings import Settings
-from booking.fakebox import FakeBoxConfig
-from booking.fakebox import create_app as create_fakebox
+from fakebox import FakeBoxConfig
+from fakebox import create_app as create_fakebox
 from localqstash import LocalQStashConfig
 from localqstash import create_app as create_localqstash
 from models.migrate import apply_migrations
@@ -89,6 +89,22 @@ class Stack:
         assert answer.status_code in (200, 409), answer.text  # 409: already a member
         return email, password
 
+    def box_cookie(self, email: str, password: str = "secret-wod") -> str:
+        """A member's own session at the fake box (as if they logged in on the website)."""
+        answer = httpx.post(f"{self.fakebox.url}/api/login", timeout=5, json={
+            "username": email, "password": password, "fingerprint": "f" * 50, "iniframe": 0})
+        assert answer.json()["data"]["auth"]["authOK"] is True, answer.text
+        return str(answer.cookies.get("amhrdrauth") or answer.headers["set-cookie"]
+                   .split("amhrdrauth=", 1)[1].split(";", 1)[0])
+
+    def book_by_hand(self, email: str, demo: dict[str, str]) -> dict[str, Any]:
+        """The member books `demo` on the box directly, outside prebook."""
+        form = {"id": demo["id"], "day": demo["day"].replace("-", ""), "insist": "0",
+                "familyId": ""}
+        answer = httpx.post(f"{self.fakebox.url}/demo/api/book", data=form, timeout=5,
+                            headers={"Cookie": f"amhrdrauth={self.box_cookie(email)}"})
+        return answer.json()  # type: ignore[no-any-return]
+
     def box_requests(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.fakebox.url}/_fake/requests", timeout=5).json()  # type: ignore[no-any-return]
 
@@ -138,6 +154,7 @@ def stack_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_ur
         public_url=f"http://127.0.0.1:{api_port}",
         qstash_url=qstash_url,
         aimharder_login_url=fakebox_url,
+        aimharder_account_url=fakebox_url,
         aimharder_box_url=fakebox_url + "/{subdomain}",
         lead_seconds=1,
         **overrides,

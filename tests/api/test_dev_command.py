@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -14,8 +15,24 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from tests.servers import free_port
+
+
+async def oversized_frame_closes(port: int) -> int | None:
+    """Sends a websocket frame over the 64 KiB body limit; returns the close code."""
+    async with connect(f"ws://127.0.0.1:{port}/graphql", max_size=None,
+                       subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"pad": "x" * 1_000_000}}))
+        try:
+            await asyncio.wait_for(ws.recv(), 10)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+    return None
+
 
 CREATE = """mutation($input: CreatePrebookingInput!) { createPrebooking(input: $input) {
   __typename ... on Prebooking { id status } } }"""
@@ -57,9 +74,14 @@ def test_dev_runs_everything_and_books(tmp_path: Path) -> None:
                                 json={"query": query, "variables": variables or {}})
             return answer.json()  # type: ignore[no-any-return]
 
-        connected = gql('mutation { connectAimharder(input: {email: "athlete@example.com", '
-                        'password: "wod"}) { __typename } }')
-        assert connected == {"data": {"connectAimharder": {"__typename": "AimharderAccount"}}}
+        # The banner's Connect, with the banner's variables: no password in the document.
+        connect = banner[banner.index("mutation Connect"):banner.index("query Classes")]
+        assert "$password" in connect and '"wod"' not in connect
+        variables = json.loads(banner.split("Variables (GraphiQL variables pane, for Connect):\n",
+                                            1)[1].splitlines()[0])
+        connected = gql(connect, variables)["data"]["connectAimharder"]  # type: ignore[index]
+        assert connected["__typename"] == "AimharderAccount", connected
+        assert asyncio.run(oversized_frame_closes(api)) == 1009  # as in production: 64 KiB
 
         opens_at = datetime.now(UTC) + timedelta(seconds=3)
         start = (opens_at + timedelta(days=4)).astimezone(ZoneInfo("Europe/Madrid"))

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -111,15 +112,33 @@ def test_prebookings_page_newest_first(stack: Stack) -> None:
 
 def test_connecting_is_rate_limited_per_user(stack: Stack) -> None:
     token = stack.token("hammer@example.com")
-    answers = [stack.gql(CONNECT, {"email": "athlete@example.com", "password": f"guess{i}"},
+    answers = [stack.gql(CONNECT, {"email": f"target{i}@example.com", "password": "guess"},
                          token=token) for i in range(6)]
     assert [a["data"]["connectAimharder"]["__typename"] for a in answers[:5]] == [
         "InvalidCredentials"] * 5
     assert answers[5]["data"] is None
     assert answers[5]["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
-    other = stack.gql(CONNECT, {"email": "athlete@example.com", "password": "nope"},
+    other = stack.gql(CONNECT, {"email": "target0@example.com", "password": "nope"},
                       token=stack.token("patient@example.com"))
     assert other["data"]["connectAimharder"]["__typename"] == "InvalidCredentials"
+
+
+def test_connecting_is_rate_limited_per_aimharder_account(stack: Stack) -> None:
+    """Several prebook identities cannot pool their allowances against one AimHarder account:
+    the sixth guess within ten minutes is refused whoever sends it, and however the email is
+    written."""
+    email, password = stack.fake_member("guarded-member@example.com", "the-real-one")
+    spellings = [email, email.upper(), f"  {email}", email.title(), email]
+    answers = [stack.gql(CONNECT, {"email": spelling, "password": f"guess{i}"},
+                         token=stack.token(f"guesser{i}@example.com"))
+               for i, spelling in enumerate(spellings)]
+    assert [a["data"]["connectAimharder"]["__typename"] for a in answers] == [
+        "InvalidCredentials"] * 5
+    right = stack.gql(CONNECT, {"email": email, "password": password},
+                      token=stack.token("guesser5@example.com"))
+    assert right["data"] is None, "the right password must not be tried a sixth time"
+    assert right["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
+    assert "AimHarder account" in right["errors"][0]["message"]
 
 
 def test_pending_prebookings_are_capped_per_user(stack: Stack) -> None:
@@ -133,6 +152,24 @@ def test_pending_prebookings_are_capped_per_user(stack: Stack) -> None:
     assert {r["__typename"] for r in results[:-1]} == {"Prebooking"}
     assert results[-1]["__typename"] == "ValidationError"
     assert "limit" in results[-1]["message"]
+
+
+def test_the_pending_cap_holds_under_concurrent_creates(stack: Stack) -> None:
+    token = stack.token("racer@example.com")
+    connect(stack, token, "box-racer@example.com")
+    for i in range(MAX_PENDING_PER_USER - 1):
+        demo = stack.fake_class(opens_in=3600 + 3600 * i)
+        assert create(stack, token, boxId=DEMO_BOX_ID, classId=demo["id"], day=demo["day"],
+                      opensAt=demo["opensAt"])["__typename"] == "Prebooking"
+    racing = [stack.fake_class(opens_in=200_000 + 3600 * i) for i in range(14)]
+    with ThreadPoolExecutor(len(racing)) as pool:
+        results = list(pool.map(lambda demo: create(
+            stack, token, boxId=DEMO_BOX_ID, classId=demo["id"], day=demo["day"],
+            opensAt=demo["opensAt"]), racing))
+    assert sorted(r["__typename"] for r in results) == ["Prebooking"] + ["ValidationError"] * 13
+    pending = stack.gql("{ prebookings(status: [PENDING], first: 100) { edges { cursor } } }",
+                        token=token)["data"]["prebookings"]["edges"]
+    assert len(pending) == MAX_PENDING_PER_USER
 
 
 def test_unexpected_errors_are_masked(stack: Stack) -> None:

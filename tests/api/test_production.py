@@ -1,4 +1,4 @@
-"""Production mode: no public dev secrets, no introspection, no GraphiQL."""
+"""Production mode: no public dev secrets, no introspection, no GraphiQL, no schema hints."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from graphql import get_introspection_query
 
 from api.app import create_app
-from api.auth import mint_token
+from api.auth import TokenVerifier, mint_token
 from api.settings import DEV_AUTH_JWT_SECRET, Settings
 from models.migrate import apply_migrations
 from tests.servers import ServerThread, free_port, serve
@@ -24,7 +24,7 @@ PROD_SECRETS = {
     "QSTASH_CURRENT_SIGNING_KEY": "sig_prod_current",
     "QSTASH_NEXT_SIGNING_KEY": "sig_prod_next",
     "AUTH_JWT_SECRET": "prod-jwt-secret-for-the-tests-only-0123456789",
-    "SECRET_KEY": "prod-secret-key-for-tests-only",
+    "SECRET_KEY": "prod-secret-key-for-the-tests-only-0123456789",
 }
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -68,6 +68,31 @@ def test_dev_tokens_are_not_accepted(production: ServerThread) -> None:
     assert answer["errors"][0]["message"] == "invalid token"
 
 
+@pytest.mark.parametrize(("query", "variables"), [
+    ("{ mee { email } }", None),
+    ("{ prebookings(status: [PENDIN]) { edges { cursor } } }", None),
+    ("mutation($i: ConnectAimharderInput!) { connectAimharder(input: $i) { __typename } }",
+     {"i": {"email": "a@example.com", "pasword": "x"}}),
+])
+def test_no_did_you_mean_hints(production: ServerThread, query: str,
+                               variables: dict[str, object] | None) -> None:
+    """The schema is not described to strangers, whether by introspection or by hints."""
+    answer = httpx.post(f"{production.url}/graphql", json={"query": query, "variables": variables},
+                        headers={"Authorization": f"Bearer {_token()}"}).json()
+    messages = [error["message"] for error in answer["errors"]]
+    assert messages and not [m for m in messages if "Did you mean" in m], messages
+    assert "Unexpected error." not in messages
+
+
+def test_dev_mode_keeps_the_hints(tmp_path: Path) -> None:
+    from api.graphql import GraphQLApp
+    from schema import build_schema
+
+    dev = GraphQLApp(build_schema(), verifier=TokenVerifier("x" * 32))
+    result = asyncio.run(dev.schema.execute("{ mee { email } }"))
+    assert result.errors and "Did you mean 'me'?" in result.errors[0].message
+
+
 def test_graphiql_is_not_served(production: ServerThread) -> None:
     page = httpx.get(f"{production.url}/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 404
@@ -79,8 +104,9 @@ def test_dev_mode_keeps_introspection(tmp_path: Path) -> None:
     from api.graphql import GraphQLApp
     from schema import build_schema
 
-    dev = GraphQLApp(build_schema(), jwt_secret="x")
-    prod = GraphQLApp(build_schema(), jwt_secret="x", production=True)
+    verifier = TokenVerifier("x" * 32)
+    dev = GraphQLApp(build_schema(), verifier=verifier)
+    prod = GraphQLApp(build_schema(), verifier=verifier, production=True)
     assert dev.schema is not prod.schema
     assert len(prod.schema.extensions) == len(dev.schema.extensions) + 1
     result = asyncio.run(dev.schema.execute(INTROSPECTION))

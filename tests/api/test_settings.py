@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import Settings, SettingsError
+from api.settings import REAL_AIMHARDER_LOGIN_URL, Settings, SettingsError
 
 PRODUCTION = {
     "PREBOOK_ENV": "production",
@@ -46,7 +46,7 @@ def test_dev_mode_needs_nothing_and_uses_the_local_defaults(tmp_path: object) ->
     assert settings.qstash_url == "http://127.0.0.1:8080"
     assert settings.public_url == "http://127.0.0.1:8000"
     assert settings.database_url == "sqlite://var/prebook.sqlite3"
-    assert settings.aimharder_login_url == "https://aimharder.com"
+    assert settings.aimharder_login_url == REAL_AIMHARDER_LOGIN_URL
 
 
 @pytest.mark.parametrize(
@@ -87,6 +87,34 @@ def test_production_names_every_public_dev_value_at_once() -> None:
 def test_production_refuses_a_short_jwt_secret() -> None:
     with pytest.raises(SettingsError, match="AUTH_JWT_SECRET must be at least 32 bytes"):
         Settings.from_env({**PRODUCTION, "AUTH_JWT_SECRET": "short-secret"})
+
+
+def test_production_refuses_a_short_secret_key() -> None:
+    """SECRET_KEY is the key material of the credentials' encryption: one byte is no key."""
+    for short in ("x", "k" * 31):
+        with pytest.raises(SettingsError, match="SECRET_KEY must be at least 32 bytes"):
+            Settings.from_env({**PRODUCTION, "SECRET_KEY": short})
+    assert str(Settings.from_env({**PRODUCTION, "SECRET_KEY": "k" * 32}).secret_key) == "k" * 32
+
+
+def test_token_and_connection_settings() -> None:
+    defaults = Settings.from_env(PRODUCTION)
+    assert (defaults.auth_jwt_audience, defaults.auth_jwt_issuer) == (None, None)
+    assert defaults.auth_jwt_max_ttl_s == 30 * 24 * 3600 and defaults.allowed_hosts == ()
+    tuned = Settings.from_env({
+        **PRODUCTION, "AUTH_JWT_AUDIENCE": "authenticated",
+        "AUTH_JWT_ISSUER": "https://idp.example.com/auth/v1", "AUTH_JWT_MAX_TTL": "3600",
+        "PREBOOK_ALLOWED_HOSTS": "api.example.com, internal.example ,",
+        "PREBOOK_BODY_TIMEOUT_S": "2.5", "PREBOOK_KEEPALIVE_S": "3",
+        "PREBOOK_LIMIT_CONCURRENCY": "50", "PREBOOK_WS_INIT_TIMEOUT_S": "1",
+        "PREBOOK_WS_ANONYMOUS_S": "2", "PREBOOK_WS_MAX_PER_USER": "3",
+    })
+    assert (tuned.auth_jwt_audience, tuned.auth_jwt_issuer, tuned.auth_jwt_max_ttl_s) == (
+        "authenticated", "https://idp.example.com/auth/v1", 3600)
+    assert tuned.allowed_hosts == ("api.example.com", "internal.example")
+    assert (tuned.body_timeout_s, tuned.keepalive_timeout_s, tuned.limit_concurrency) == (
+        2.5, 3, 50)
+    assert (tuned.ws_init_timeout_s, tuned.ws_anonymous_s, tuned.ws_max_per_user) == (1, 2, 3)
 
 
 def test_dev_mode_keeps_the_public_dev_values() -> None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from booking.aimharder import AimharderClient, AimharderSession
-from booking.fakebox import DEMO_EMAIL, DEMO_PASSWORD, FakeBoxConfig, create_app
+from booking.aimharder import AimharderClient, AimharderSession, new_fingerprint
+from fakebox import DEMO_EMAIL, DEMO_PASSWORD, FakeBoxConfig, create_app
 from tests.servers import ServerThread, serve
 
 
@@ -37,7 +37,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 def client_for(server: ServerThread, http: httpx.AsyncClient) -> AimharderClient:
     return AimharderClient(
-        http=http, login_url=server.url, box_url_template=server.url + "/{subdomain}"
+        http=http, login_url=server.url, account_url=server.url,
+        box_url_template=server.url + "/{subdomain}",
     )
 
 
@@ -50,4 +51,4 @@ async def box(fakebox_server: ServerThread, http: httpx.AsyncClient) -> AsyncIte
 
 @pytest.fixture
 async def session(box: FakeBox) -> AimharderSession:
-    return await box.client.login(DEMO_EMAIL, DEMO_PASSWORD)
+    return await box.client.login(DEMO_EMAIL, DEMO_PASSWORD, new_fingerprint())

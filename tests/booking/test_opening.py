@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from booking.fakebox import texts
 from booking.opening import (
     TOO_EARLY_DAYS_CODE,
     TOO_EARLY_HOURS_CODE,
@@ -19,6 +18,7 @@ from booking.opening import (
     parse_time_range,
     parse_window,
 )
+from fakebox import texts
 
 MADRID = "Europe/Madrid"
 

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from booking.aimharder import BookAnswer
-from booking.fakebox import texts
 from booking.opening import BookingWindow, WindowUnit
 from booking.outcomes import Outcome, classify, is_success, is_terminal
+from fakebox import texts
 
 
 def answer(payload: dict[str, Any] | None, status: int = 200) -> BookAnswer:
@@ -56,7 +56,8 @@ def answer(payload: dict[str, Any] | None, status: int = 200) -> BookAnswer:
             Outcome.TOO_EARLY,
         ),
         ({"bookState": -12, "errorMssg": "Algo raro", "errorMssgLang": "OTRA"}, Outcome.UNKNOWN),
-        ({"bookState": -5}, Outcome.UNKNOWN),
+        ({"bookState": -5}, Outcome.UNPAID),
+        ({"bookState": -77}, Outcome.UNKNOWN),
         ({"logout": 1}, Outcome.LOGGED_OUT),
         ({}, Outcome.UNKNOWN),
         ({"bookState": None}, Outcome.UNKNOWN),

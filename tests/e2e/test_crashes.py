@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from booking.fakebox import FakeBoxConfig
-from booking.fakebox import create_app as create_fakebox
+from fakebox import FakeBoxConfig
+from fakebox import create_app as create_fakebox
 from jobs import catalog
 from jobs.payloads import NoPayload
 from localqstash import LocalQStashConfig

@@ -143,13 +143,7 @@ def test_sweep_reconciles_interrupted_executions_without_firing(stack: Stack) ->
     query(stack, "UPDATE prebookings SET opens_at=? WHERE id=?", past, raw_id(lost_id))
     opens_at = datetime.fromisoformat(booked_class["opensAt"])
     eventually(lambda: datetime.now(UTC) > opens_at, what="A's window open")
-    box = stack.fakebox.url
-    login = httpx.post(f"{box}/api/login", json={"email": "box-crash-a@example.com",
-                                                  "password": "secret-wod"}).json()
-    form = {"id": booked_class["id"], "day": booked_class["day"].replace("-", ""),
-            "insist": "0", "familyId": ""}
-    answer = httpx.post(f"{box}/demo/api/book", data=form,
-                        cookies={"amhrdrauth": login["data"]["auth"]["token"]}).json()
+    answer = stack.book_by_hand("box-crash-a@example.com", booked_class)
     assert answer["bookState"] == 1, answer
     sent = len(book_requests(stack, booked_class["id"])) + len(
         book_requests(stack, lost_class["id"]))

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from jobs import catalog
@@ -67,23 +68,29 @@ def test_reschedule_publishes_for_pending_rows_without_a_message(stack: Stack) -
     assert stack.prebooking(token, node_id)["qstashMessageId"]
 
 
-def test_sessions_refresh_renews_and_marks_accounts_that_cannot_log_in(stack: Stack) -> None:
-    token = stack.token("renew@example.com")
-    connect(stack, token, "box-renew@example.com")
-    soon = datetime.now(UTC) + timedelta(minutes=2)
-    query(stack, "UPDATE aimharder_accounts SET token_expires_at=? WHERE email=?", soon,
-          "box-renew@example.com")
-    broken = stack.token("broken@example.com")
-    connect(stack, broken, "box-broken@example.com")
+def test_sessions_refresh_checks_only_accounts_opening_soon_and_marks_lost_ones(
+        stack: Stack) -> None:
+    token, _, _ = stack.prebook("renew@example.com", opens_in=1200)
+    broken, _, _ = stack.prebook("broken@example.com", opens_in=1200)
+    idle = stack.token("idle@example.com")
+    connect(stack, idle, "box-idle@example.com")
     vault = Vault(str(stack.settings.secret_key))
-    query(stack, "UPDATE aimharder_accounts SET token_expires_at=?, password_enc=?, "
-                 "refresh_token_enc=? WHERE email=?", soon, vault.encrypt("not-the-password"),
+    query(stack, "UPDATE aimharder_accounts SET password_enc=?, refresh_token_enc=? "
+                 "WHERE email=?", vault.encrypt("not-the-password"),
           vault.encrypt("not-a-refresh-token"), "box-broken@example.com")
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)  # confirmed a while ago
+    query(stack, "UPDATE aimharder_accounts SET session_checked_at=?", an_hour_ago)
+    checked = "SELECT session_checked_at FROM aimharder_accounts WHERE email=?"
+    before = {e: as_datetime(query(stack, checked, e)[0][0])
+              for e in ("box-renew@example.com", "box-idle@example.com")}
+    httpx.post(f"{stack.fakebox.url}/_fake/sessions/expire", timeout=5).raise_for_status()
     enqueue(stack, catalog.SESSIONS_REFRESH, NoPayload())
     eventually(lambda: stack.gql(ME, token=broken)["data"]["me"]["aimharder"]["status"]
                == "LOGIN_FAILED", what="account marked")
-    renewed = query(stack, "SELECT token_expires_at FROM aimharder_accounts WHERE email=?",
-                    "box-renew@example.com")[0][0]
-    assert as_datetime(renewed) > soon
-    assert stack.gql(ME, token=token)["data"]["me"]["aimharder"]["status"] == "ACTIVE"
     assert "connect again" in stack.gql(ME, token=broken)["data"]["me"]["aimharder"]["lastError"]
+    assert stack.gql(ME, token=token)["data"]["me"]["aimharder"]["status"] == "ACTIVE"
+    renewed = as_datetime(query(stack, checked, "box-renew@example.com")[0][0])
+    assert renewed > before["box-renew@example.com"]  # checked again, renewed at the box
+    # no prebooking opening soon: not touched at all
+    assert as_datetime(query(stack, checked, "box-idle@example.com")[0][0]) == before[
+        "box-idle@example.com"]

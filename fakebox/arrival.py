@@ -3,8 +3,9 @@
 With many requests arriving at once, a single-process box runs their handlers one after the
 other; a stamp taken in the app would include the time spent on the requests before it.
 `StampingHttpToolsProtocol` stamps each request in uvicorn's parser callback, inside
-`data_received`, which is as close to the socket as Python gets. `prebook fakebox` uses it;
-`ArrivalStamp` (the app's middleware) only stamps requests that arrive without one.
+`data_received`, which is as close to the socket as Python gets. `prebook fakebox` uses it
+(with the wall clock); `ArrivalStamp` (the app's middleware) stamps, with the app's clock,
+only requests that arrive without one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from booking.fakebox.routes import ARRIVAL_KEY
+from fakebox.wire import ARRIVAL_KEY
 
 
 class StampingHttpToolsProtocol(HttpToolsProtocol):

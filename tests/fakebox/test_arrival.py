@@ -9,8 +9,8 @@ from typing import Any
 import uvicorn
 from uvicorn.server import ServerState
 
-from booking.fakebox.arrival import StampingHttpToolsProtocol
-from booking.fakebox.routes import ARRIVAL_KEY
+from fakebox.arrival import StampingHttpToolsProtocol
+from fakebox.wire import ARRIVAL_KEY
 
 
 class _Transport(asyncio.Transport):
@@ -37,21 +37,26 @@ class _Transport(asyncio.Transport):
 
 async def test_the_stamp_is_taken_in_data_received() -> None:
     seen: list[tuple[int, int]] = []
+    handled = asyncio.Event()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         seen.append((scope[ARRIVAL_KEY], time.time_ns()))
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
+        handled.set()
 
     config = uvicorn.Config(app, lifespan="off", log_level="warning")
     config.load()
     protocol = StampingHttpToolsProtocol(config=config, server_state=ServerState(),
                                          app_state={})
-    protocol.connection_made(_Transport())
+    transport = _Transport()
+    protocol.connection_made(transport)
     before = time.time_ns()
     protocol.data_received(b"POST /demo/api/book HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
-    stamped_while_parsing = time.time_ns()
-    await asyncio.sleep(0.05)  # the app runs only now, on the event loop
+    parsed = time.time_ns()
+    assert seen == []  # the app has not run yet: it is a task on the event loop
+    await asyncio.wait_for(handled.wait(), 10)
     assert len(seen) == 1
-    arrival, handled = seen[0]
-    assert before <= arrival <= stamped_while_parsing < handled
+    arrival, in_app = seen[0]
+    assert before <= arrival <= parsed <= in_app
+    assert transport.written.startswith(b"HTTP/1.1 204")

@@ -1,0 +1,71 @@
+"""The API alone on loopback, for tests of what it does before any AimHarder or QStash call:
+authentication, websockets, limits, error answers. AimHarder and QStash point at closed ports,
+so anything that reaches them fails fast as "unavailable"."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.app import create_app
+from api.auth import mint_token
+from api.settings import Settings
+from models.migrate import apply_migrations
+from tests.postgres import fresh_database
+from tests.servers import ServerThread, free_port, serve
+
+
+@dataclass
+class Api:
+    server: ServerThread
+    settings: Settings
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/graphql"
+
+    def token(self, email: str, **options: Any) -> str:
+        return mint_token(email=email, secret=str(self.settings.auth_jwt_secret), **options)
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, *,
+             token: str | None = None, **options: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(options.pop("headers", {}))
+        return httpx.post(f"{self.url}/graphql", json={"query": query,
+                          "variables": variables or {}}, headers=headers, timeout=30, **options)
+
+    def gql(self, query: str, variables: dict[str, Any] | None = None, *,
+            token: str | None = None) -> dict[str, Any]:
+        answer = self.post(query, variables, token=token)
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+
+@contextmanager
+def running_api(tmp_path: Path, **overrides: Any) -> Iterator[Api]:
+    """The API on a free port, on SQLite or (PREBOOK_TEST_DATABASE=postgres) PostgreSQL."""
+    with ExitStack() as stack:
+        database_url = f"sqlite://{tmp_path / 'prebook.sqlite3'}"
+        if os.environ.get("PREBOOK_TEST_DATABASE") == "postgres":
+            database_url = stack.enter_context(fresh_database())
+        port, closed = free_port(), f"http://127.0.0.1:{free_port()}"
+        settings = Settings(
+            mode="dev", port=port, data_dir=tmp_path, database_url=database_url,
+            public_url=f"http://127.0.0.1:{port}", qstash_url=closed,
+            aimharder_login_url=closed, aimharder_account_url=closed,
+            aimharder_box_url=closed + "/{subdomain}",
+        ).replace(**overrides)
+        asyncio.run(apply_migrations(settings.database_url))
+        server = stack.enter_context(serve(create_app(settings), port=port))
+        yield Api(server=server, settings=settings)
