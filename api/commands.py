@@ -9,6 +9,7 @@ from typing import Any
 from api.admin import health_report
 from api.runtime import open_services
 from api.settings import Settings
+from booking import dead_letters
 from booking.maintenance import reschedule
 from booking.services import Services
 from jobs import dlq
@@ -69,7 +70,7 @@ async def dlq_list(settings: Settings) -> int:
 
 async def dlq_reconcile(settings: Settings) -> int:
     async def work(services: Services) -> int:
-        print(json.dumps((await dlq.reconcile(services.jobs)).as_json(), indent=2))
+        print(json.dumps((await dead_letters.reconcile(services)).as_json(), indent=2))
         return 0
     return await _with(settings, work)
 

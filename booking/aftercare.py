@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
 from datetime import UTC, datetime, timedelta
 
-from booking.execution import ExecutionReport, execute
 from booking.notifications import notify
 from booking.opening import class_start, localize, parse_time_range
 from booking.services import Services
@@ -43,7 +41,10 @@ def _label(prebooking: Prebooking) -> str:
 
 
 async def after_final(prebooking: Prebooking, *, services: Services) -> None:
-    """Called once a prebooking is COMPLETED or FAILED; safe to call again (deduplicated)."""
+    """Tell the user, and plan the reminders, once a prebooking is COMPLETED or FAILED.
+
+    Called by `booking.lifecycle.move` on those transitions; safe to call again (each
+    notification and job is deduplicated)."""
     await prebooking.fetch_related("user")
     label = _label(prebooking)
     if prebooking.status is PrebookingStatus.COMPLETED:
@@ -58,16 +59,6 @@ async def after_final(prebooking: Prebooking, *, services: Services) -> None:
                  mailer=services.mailer)
     if prebooking.status is PrebookingStatus.COMPLETED:
         await schedule_reminders(prebooking, services=services)
-
-
-async def run_to_end(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionReport:
-    """Execute a prebooking and, if this call ran it, tell the user and plan the reminders.
-
-    What every path that executes (the delivery, the sweep, the fallback scheduler) does."""
-    report = await execute(prebooking_id, services=services)
-    if not report.status.startswith("NOT_CLAIMED"):
-        await after_final(await Prebooking.get(id=prebooking_id), services=services)
-    return report
 
 
 async def schedule_reminders(prebooking: Prebooking, *, services: Services) -> list[str]:

@@ -14,13 +14,12 @@ from datetime import UTC, datetime
 
 import httpx
 
-from booking import accounts
+from booking import accounts, lifecycle
 from booking.aimharder import AccessBlocked, AimharderSession, BookAnswer, UpstreamUnavailable
 from booking.gate import Volley
 from booking.outcomes import Outcome, classify, is_success
 from booking.services import Services
 from booking.wire import Shot
-from jobs.metrics import metrics
 from models.prebookings import Prebooking, PrebookingStatus
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,8 @@ class ExecutionDeferred(Exception):
 @dataclass(frozen=True)
 class ExecutionReport:
     prebooking_id: str
-    status: str
+    status: PrebookingStatus | None  # None: no such prebooking
+    ran: bool = True  # False: another path had it already (not PENDING when delivered)
     outcome: str | None = None
     lateness_ms: float | None = None
     attempts: int = 0
@@ -54,7 +54,8 @@ class ExecutionReport:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "prebookingId": self.prebooking_id, "status": self.status, "outcome": self.outcome,
+            "prebookingId": self.prebooking_id, "ran": self.ran,
+            "status": self.status.value if self.status else None, "outcome": self.outcome,
             "latenessMs": self.lateness_ms, "attempts": self.attempts, "boxDate": self.box_date,
             "gatePosition": self.gate_position, "gateSize": self.gate_size,
             "gateSpreadMs": self.gate_spread_ms,
@@ -69,12 +70,10 @@ def _from_ns(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / 1e9, UTC)
 
 
-async def claim(prebooking_id: uuid.UUID) -> bool:
+async def claim(prebooking_id: uuid.UUID, *, services: Services) -> Prebooking | None:
     """PENDING -> EXECUTING in one conditional UPDATE: exactly one delivery wins."""
-    updated = await Prebooking.filter(id=prebooking_id, status=PrebookingStatus.PENDING).update(
-        status=PrebookingStatus.EXECUTING, claimed_at=datetime.now(UTC)
-    )
-    return updated == 1
+    return await lifecycle.move(prebooking_id, source=PrebookingStatus.PENDING,
+                                target=PrebookingStatus.EXECUTING, services=services)
 
 
 async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionReport:
@@ -87,12 +86,12 @@ async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionR
                 f"delivered {early_s:.0f}s before the opening; come back later",
                 retry_after=int(early_s - services.timing.lead_seconds),
             )
-    if not await claim(prebooking_id):
+    claimed = await claim(prebooking_id, services=services)
+    if claimed is None:
         current = await Prebooking.get_or_none(id=prebooking_id)
-        status = current.status.value if current else "MISSING"
-        return ExecutionReport(str(prebooking_id), status=f"NOT_CLAIMED:{status}")
+        return ExecutionReport(str(prebooking_id), current.status if current else None,
+                               ran=False)
     prebooking = await Prebooking.get(id=prebooking_id).prefetch_related("user")
-    _notify(services, prebooking)
     try:
         account = await accounts.account_for(prebooking.user)
         # The booking goes out on a session AimHarder has just confirmed (or re-established).
@@ -105,15 +104,11 @@ async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionR
         return await record_outcome(services, prebooking, None, error=str(exc), attempts=0,
                                     outcome=Outcome.ACCESS_BLOCKED)
     except UpstreamUnavailable as exc:
-        await _release(prebooking)
+        # Nothing was fired: back to PENDING for QStash's next delivery.
+        await lifecycle.move(prebooking.id, source=PrebookingStatus.EXECUTING,
+                             target=PrebookingStatus.PENDING, services=services)
         raise ExecutionDeferred(f"AimHarder unavailable before firing: {exc}") from exc
     return await _fire(services, prebooking, account, session)
-
-
-async def _release(prebooking: Prebooking) -> None:
-    await Prebooking.filter(id=prebooking.id, status=PrebookingStatus.EXECUTING).update(
-        status=PrebookingStatus.PENDING, claimed_at=None
-    )
 
 
 async def _fire(
@@ -186,42 +181,41 @@ async def record_outcome(
     volley: Volley | None = None,
     outcome: Outcome | None = None,
 ) -> ExecutionReport:
-    """Store the final state of a prebooking with its timings and tell its subscribers."""
+    """Move an EXECUTING prebooking to its final state with what happened (lifecycle)."""
     if answer is not None:
         outcome = classify(answer)
     success = outcome is not None and is_success(outcome) and error is None
-    prebooking.status = PrebookingStatus.COMPLETED if success else PrebookingStatus.FAILED
-    prebooking.attempts = attempts
-    prebooking.outcome = outcome.value if outcome else None
+    facts: dict[str, object] = {"attempts": attempts,
+                                "outcome": outcome.value if outcome else None}
     if answer is not None:
-        prebooking.book_state = answer.book_state
-        prebooking.booking_id = answer.booking_id
-        prebooking.box_date_header = answer.date_header
-        prebooking.raw_answer = answer.raw
-        prebooking.answered_at = _from_ns(answer.received_at_ns)
+        facts.update(book_state=answer.book_state, booking_id=answer.booking_id,
+                     box_date_header=answer.date_header, raw_answer=answer.raw,
+                     answered_at=_from_ns(answer.received_at_ns))
     if first_sent_ns is not None:
-        prebooking.fired_at = _from_ns(first_sent_ns)
-        prebooking.lateness_ms = (first_sent_ns - _ns(prebooking.opens_at)) / 1e6
+        facts.update(fired_at=_from_ns(first_sent_ns),
+                     lateness_ms=(first_sent_ns - _ns(prebooking.opens_at)) / 1e6)
     if volley is not None:
-        prebooking.gate_position = volley.position
-        prebooking.gate_size = volley.size
-        prebooking.gate_spread_ms = volley.spread_ms
+        facts.update(gate_position=volley.position, gate_size=volley.size,
+                     gate_spread_ms=volley.spread_ms)
     if not success:
-        prebooking.error_message = error or _describe(answer)
-        prebooking.dedup_key = None
-    await prebooking.save()
-    metrics().record_outcome(status=prebooking.status.value, outcome=prebooking.outcome,
-                             lateness_ms=prebooking.lateness_ms)
-    _notify(services, prebooking)
+        facts["error_message"] = error or _describe(answer)
+    target = PrebookingStatus.COMPLETED if success else PrebookingStatus.FAILED
+    row = await lifecycle.move(prebooking.id, source=PrebookingStatus.EXECUTING, target=target,
+                               services=services, facts=facts)
+    if row is None:  # something else (the dead-letter reconcile, the sweep) ended it first
+        current = await Prebooking.get(id=prebooking.id)
+        log.warning("prebooking %s was already %s when its answer came", prebooking.id,
+                    current.status)
+        return ExecutionReport(str(prebooking.id), current.status, ran=False,
+                               outcome=current.outcome)
     log.info(
         "prebooking %s %s outcome=%s lateness_ms=%s attempts=%d gate=%s/%s spread_ms=%s",
-        prebooking.id, prebooking.status, prebooking.outcome, prebooking.lateness_ms, attempts,
+        row.id, row.status, row.outcome, row.lateness_ms, attempts,
         volley and volley.position, volley and volley.size, volley and volley.spread_ms,
     )
     return ExecutionReport(
-        str(prebooking.id), prebooking.status.value, prebooking.outcome,
-        prebooking.lateness_ms, attempts,
-        box_date=prebooking.box_date_header if answer is not None else None,
+        str(row.id), row.status, outcome=row.outcome, lateness_ms=row.lateness_ms,
+        attempts=attempts, box_date=row.box_date_header if answer is not None else None,
         gate_position=volley.position if volley else None,
         gate_size=volley.size if volley else None,
         gate_spread_ms=volley.spread_ms if volley else None,
@@ -236,7 +230,3 @@ def _describe(answer: BookAnswer | None) -> str:
     if answer.error_message:
         return answer.error_message
     return f"the box answered HTTP {answer.status_code} with bookState {answer.book_state}"
-
-
-def _notify(services: Services, prebooking: Prebooking) -> None:
-    services.events.publish(user_id=prebooking.user_id, prebooking_id=prebooking.id)  # type: ignore[attr-defined]

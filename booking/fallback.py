@@ -9,8 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from booking.aftercare import run_to_end
-from booking.execution import ExecutionDeferred
+from booking.execution import ExecutionDeferred, execute
 from booking.services import Services
 from booking.sweep import sweep
 from models.prebookings import Prebooking, PrebookingStatus
@@ -22,7 +21,7 @@ SWEEP_EVERY_S = 60.0
 
 async def _run(prebooking_id: uuid.UUID, services: Services) -> None:
     try:
-        await run_to_end(prebooking_id, services=services)
+        await execute(prebooking_id, services=services)
     except ExecutionDeferred as exc:
         log.warning("prebooking %s deferred: %s", prebooking_id, exc)
     except Exception:

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from booking import lifecycle
 from booking.notifications import notify
 from booking.services import Services
 from jobs.catalog import EXECUTE_PREBOOKING
@@ -70,13 +71,12 @@ async def delete_account(user_id: uuid.UUID, *, services: Services) -> dict[str,
     user = await User.get_or_none(id=user_id)
     if user is None:
         return {"deleted": False, "reason": "no such user"}
-    pending = await Prebooking.filter(user=user, status=PrebookingStatus.PENDING)
-    await Prebooking.filter(user=user, status=PrebookingStatus.PENDING).update(
-        status=PrebookingStatus.CANCELLED, dedup_key=None)
     cancelled = 0
-    for row in pending:
-        if row.qstash_message_id:
-            cancelled += await services.jobs.cancel(row.qstash_message_id)
+    for row in await Prebooking.filter(user=user, status=PrebookingStatus.PENDING):
+        moved = await lifecycle.move(row.id, source=PrebookingStatus.PENDING,
+                                     target=PrebookingStatus.CANCELLED, services=services)
+        if moved is not None and moved.qstash_message_id:
+            cancelled += await services.jobs.cancel(moved.qstash_message_id)
     await user.delete()  # cascades to the account, boxes, prebookings and notifications
     return {"deleted": True, "messagesCancelled": cancelled}
 

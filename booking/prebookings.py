@@ -12,8 +12,7 @@ from tortoise import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from booking import accounts
-from booking.aftercare import after_final
+from booking import accounts, lifecycle
 from booking.aimharder import AimharderSession, ClassInfo
 from booking.execution import record_outcome
 from booking.opening import BookingWindow, WindowUnit, parse_booking_window
@@ -219,12 +218,11 @@ async def _discover(
         return await _store_and_schedule(fields, opens_at, services=services)
     # The window is already open: what the box answered is the result.
     prebooking = await _insert(fields, datetime.fromtimestamp(answer.sent_at_ns / 1e9, UTC))
-    await Prebooking.filter(id=prebooking.id).update(status=PrebookingStatus.EXECUTING)
-    prebooking.status = PrebookingStatus.EXECUTING
+    await lifecycle.move(prebooking.id, source=PrebookingStatus.PENDING,
+                         target=PrebookingStatus.EXECUTING, services=services)
     await record_outcome(services, prebooking, answer, error=None, attempts=1,
-                  first_sent_ns=answer.sent_at_ns)
-    await after_final(prebooking, services=services)
-    return prebooking
+                         first_sent_ns=answer.sent_at_ns)
+    return await Prebooking.get(id=prebooking.id)
 
 
 async def _store_and_schedule(
@@ -243,11 +241,10 @@ async def _store_and_schedule(
             deduplication_id=f"prebooking-{prebooking.id}",
         )
     except PublishFailed as exc:
-        prebooking.status = PrebookingStatus.FAILED
-        prebooking.error_message = f"scheduling failed: {exc}"
-        prebooking.dedup_key = None
-        await prebooking.save(update_fields=["status", "error_message", "dedup_key", "updated_at"])
-        raise SchedulingFailed(prebooking, str(exc)) from exc
+        failed = await lifecycle.move(
+            prebooking.id, source=PrebookingStatus.PENDING, target=PrebookingStatus.FAILED,
+            services=services, facts={"error_message": f"scheduling failed: {exc}"})
+        raise SchedulingFailed(failed or prebooking, str(exc)) from exc
     prebooking.qstash_message_id = message_id
     await prebooking.save(update_fields=["qstash_message_id", "updated_at"])
     return prebooking
@@ -259,17 +256,16 @@ async def get_owned(user: User, prebooking_id: uuid.UUID) -> Prebooking | None:
 
 async def cancel(user: User, prebooking_id: uuid.UUID, *, services: Services) -> Prebooking:
     """PENDING -> CANCELLED for the owner; a late delivery then finds nothing to claim."""
-    updated = await Prebooking.filter(
-        id=prebooking_id, user=user, status=PrebookingStatus.PENDING
-    ).update(status=PrebookingStatus.CANCELLED, dedup_key=None)
     prebooking = await get_owned(user, prebooking_id)
     if prebooking is None:
         raise NotFound("no such prebooking")
-    if not updated:
-        if prebooking.status is PrebookingStatus.CANCELLED:
-            return prebooking
-        raise AlreadyExecuted(prebooking)
-    if prebooking.qstash_message_id:
-        await services.jobs.cancel(prebooking.qstash_message_id)
-    services.events.publish(user_id=user.id, prebooking_id=prebooking.id)
-    return prebooking
+    cancelled = await lifecycle.move(prebooking.id, source=PrebookingStatus.PENDING,
+                                     target=PrebookingStatus.CANCELLED, services=services)
+    if cancelled is None:
+        current = await Prebooking.get(id=prebooking.id)
+        if current.status is PrebookingStatus.CANCELLED:
+            return current
+        raise AlreadyExecuted(current)
+    if cancelled.qstash_message_id:
+        await services.jobs.cancel(cancelled.qstash_message_id)
+    return cancelled

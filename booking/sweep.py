@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from booking import accounts
-from booking.aftercare import after_final, class_times, run_to_end
+from booking import accounts, lifecycle
+from booking.aftercare import class_times
 from booking.aimharder import AccessBlocked, UpstreamUnavailable
-from booking.execution import ExecutionDeferred
+from booking.execution import ExecutionDeferred, execute
 from booking.services import Services
 from jobs.metrics import metrics
 from models.prebookings import Prebooking, PrebookingStatus
@@ -31,10 +31,12 @@ class SweepReport:
                 "reconciled": self.reconciled, "deferred": self.deferred}
 
 
-async def _fail(prebooking: Prebooking, reason: str, *, from_status: PrebookingStatus) -> bool:
-    updated = await Prebooking.filter(id=prebooking.id, status=from_status).update(
-        status=PrebookingStatus.FAILED, error_message=reason, dedup_key=None)
-    return updated == 1
+async def _fail(prebooking: Prebooking, reason: str, *, from_status: PrebookingStatus,
+                services: Services) -> bool:
+    moved = await lifecycle.move(prebooking.id, source=from_status,
+                                 target=PrebookingStatus.FAILED, services=services,
+                                 facts={"error_message": reason})
+    return moved is not None
 
 
 async def run_missed(services: Services, now: datetime) -> tuple[list[str], list[str], list[str]]:
@@ -47,16 +49,15 @@ async def run_missed(services: Services, now: datetime) -> tuple[list[str], list
         times = class_times(row)
         if times is not None and times[0] <= now:
             if await _fail(row, "missed: no delivery arrived before the class began",
-                           from_status=PrebookingStatus.PENDING):
+                           from_status=PrebookingStatus.PENDING, services=services):
                 missed.append(str(row.id))
-                await after_final(await Prebooking.get(id=row.id), services=services)
             continue
         try:
-            report = await run_to_end(row.id, services=services)
+            report = await execute(row.id, services=services)
         except ExecutionDeferred:
             deferred.append(str(row.id))
             continue
-        if not report.status.startswith("NOT_CLAIMED"):
+        if report.ran:
             late.append(str(row.id))
     return late, missed, deferred
 
@@ -85,7 +86,7 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
                 family_id=row.family_id)
         except accounts.NotConnected as exc:
             await _fail(row, f"interrupted, and the box cannot be asked: {exc}",
-                        from_status=PrebookingStatus.EXECUTING)
+                        from_status=PrebookingStatus.EXECUTING, services=services)
             done.append(str(row.id))
             continue
         except (UpstreamUnavailable, AccessBlocked):
@@ -93,19 +94,18 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
         found = next((c for c in classes if c.id == row.class_id), None)
         state = found.book_state if found else None
         if state in (0, 1):
-            updated = await Prebooking.filter(id=row.id, status=PrebookingStatus.EXECUTING
-                                              ).update(
-                status=PrebookingStatus.COMPLETED, book_state=state,
-                outcome="BOOKED" if state == 1 else "WAITLISTED",
-                booking_id=found.booking_id if found else None,
-                error_message="interrupted; the box's booking list shows it booked")
+            moved = await lifecycle.move(
+                row.id, source=PrebookingStatus.EXECUTING, target=PrebookingStatus.COMPLETED,
+                services=services, facts={
+                    "book_state": state, "outcome": "BOOKED" if state == 1 else "WAITLISTED",
+                    "booking_id": found.booking_id if found else None,
+                    "error_message": "interrupted; the box's booking list shows it booked"})
+            updated = moved is not None
         else:
-            updated = int(await _fail(
-                row, "interrupted; the box's booking list shows no booking",
-                from_status=PrebookingStatus.EXECUTING))
+            updated = await _fail(row, "interrupted; the box's booking list shows no booking",
+                                  from_status=PrebookingStatus.EXECUTING, services=services)
         if updated:
             done.append(str(row.id))
-            await after_final(await Prebooking.get(id=row.id), services=services)
     return done
 
 

@@ -1,18 +1,13 @@
-"""Dead letters: list them, and turn dead prebooking deliveries into visible failures."""
+"""Dead letters: list and remove them. What a dead message means is up to the domain
+(booking.dead_letters turns dead prebooking deliveries into visible failures)."""
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-from jobs.catalog import EXECUTE_PREBOOKING
 from jobs.client import JobClient
-from jobs.errors import PayloadInvalid
 from jobs.metrics import metrics
-from jobs.payloads import ExecutePrebooking
-from models.prebookings import Prebooking, PrebookingStatus
 
 log = logging.getLogger(__name__)
 MAX_SCANNED = 10_000
@@ -33,45 +28,6 @@ async def dead_letters(client: JobClient, limit: int = MAX_SCANNED) -> list[Any]
     return entries
 
 
-@dataclass
-class ReconcileReport:
-    failed: list[str] = field(default_factory=list)  # prebookings marked FAILED
-    already_final: list[str] = field(default_factory=list)
-    removed: int = 0
-    skipped: int = 0  # entries of other destinations, left in the DLQ
-
-    def as_json(self) -> dict[str, Any]:
-        return {"failed": self.failed, "alreadyFinal": self.already_final,
-                "removed": self.removed, "skipped": self.skipped}
-
-
-def _reason(entry: Any) -> str:
-    body = (entry.response_body or "").strip()
-    return (f"delivery failed for good: HTTP {entry.response_status}"
-            + (f": {body[:500]}" if body else ""))
-
-
-async def reconcile(client: JobClient) -> ReconcileReport:
-    """Dead `prebooking.execute` messages mark their prebooking FAILED, then leave the DLQ."""
-    report = ReconcileReport()
-    done: list[str] = []
-    suffix = EXECUTE_PREBOOKING.route
-    for entry in await dead_letters(client):
-        if not str(entry.url).endswith(suffix):
-            report.skipped += 1
-            continue
-        try:
-            payload = ExecutePrebooking.from_body(entry.body or "")
-        except PayloadInvalid:
-            done.append(entry.dlq_id)  # nothing to attach it to; keep no poison in the DLQ
-            continue
-        updated = await Prebooking.filter(
-            id=payload.prebooking_id,
-            status__in=[PrebookingStatus.PENDING, PrebookingStatus.EXECUTING],
-        ).update(status=PrebookingStatus.FAILED, error_message=_reason(entry), dedup_key=None)
-        (report.failed if updated else report.already_final).append(str(payload.prebooking_id))
-        done.append(entry.dlq_id)
-    if done:
-        report.removed = await client.qstash.dlq.delete_many(done)
-    log.info("dlq reconcile: %s", json.dumps(report.as_json()))
-    return report
+async def remove(client: JobClient, dlq_ids: list[str]) -> int:
+    """Delete dead letters that have been dealt with; returns how many went."""
+    return int(await client.qstash.dlq.delete_many(dlq_ids)) if dlq_ids else 0

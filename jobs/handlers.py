@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from booking import accounts, aftercare, maintenance
-from booking.execution import ExecutionDeferred
+from booking import accounts, aftercare, dead_letters, maintenance
+from booking.execution import ExecutionDeferred, execute
 from booking.sweep import sweep
-from jobs import catalog, dlq
+from jobs import catalog
 from jobs.errors import RetryableJobError
 from jobs.payloads import (
     DeleteAccount,
@@ -21,7 +21,7 @@ from jobs.registry import JobContext, Registry, bind
 
 async def execute_prebooking(ctx: JobContext, payload: ExecutePrebooking) -> Any:
     try:
-        report = await aftercare.run_to_end(payload.prebooking_id, services=ctx.services)
+        report = await execute(payload.prebooking_id, services=ctx.services)
     except ExecutionDeferred as exc:
         raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
     return report.as_json()
@@ -37,7 +37,7 @@ async def sweep_prebookings(ctx: JobContext, payload: NoPayload) -> Any:
 
 
 async def reconcile_dlq(ctx: JobContext, payload: NoPayload) -> Any:
-    return (await dlq.reconcile(ctx.services.jobs)).as_json()
+    return (await dead_letters.reconcile(ctx.services)).as_json()
 
 
 async def remind(ctx: JobContext, payload: PrebookingReminder) -> Any:

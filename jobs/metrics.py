@@ -34,6 +34,11 @@ class Metrics:
             "When the booking request was sent, after the opening instant (firedAt - opensAt)",
             buckets=LATENESS_BUCKETS, registry=registry,
         )
+        self.transitions = Counter(
+            "prebook_prebooking_transitions",
+            "Prebooking status changes, by the status left and the status entered",
+            ["source", "target"], registry=registry,
+        )
         self.outcomes = Counter(
             "prebook_prebooking_outcomes",
             "Finished prebookings by final status and outcome (BOOKED, FULL, ...)",
@@ -86,6 +91,10 @@ class Metrics:
             "(geo-blocking), not the password",
             ["endpoint"], registry=registry,
         )
+
+    def record_transition(self, *, source: str, target: str) -> None:
+        """One prebooking moved from `source` to `target` (booking.lifecycle)."""
+        self.transitions.labels(source=source, target=target).inc()
 
     def record_outcome(self, *, status: str, outcome: str | None,
                        lateness_ms: float | None) -> None:

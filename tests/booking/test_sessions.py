@@ -6,48 +6,17 @@ injected clock, the fake box on loopback answers with real sessions.
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
-from api.runtime import open_services
-from api.settings import Settings
 from booking import accounts
 from booking.services import Services
 from fakebox import DEMO_EMAIL, DEMO_PASSWORD
-from models.migrate import apply_migrations
 from models.prebookings import Prebooking
 from models.users import AccountStatus, User
-from tests.postgres import fresh_database
 from tests.servers import ServerThread
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    if os.environ.get("PREBOOK_TEST_DATABASE") == "postgres":
-        with ExitStack() as stack:
-            yield stack.enter_context(fresh_database())
-        return
-    yield f"sqlite://{tmp_path / 'prebook.sqlite3'}"
-
-
-@pytest.fixture
-async def services(tmp_path: Path, database_url: str, fakebox_server: ServerThread,
-                   ) -> AsyncIterator[Services]:
-    url = fakebox_server.url
-    settings = Settings(data_dir=tmp_path, database_url=database_url,
-                        aimharder_login_url=url, aimharder_account_url=url,
-                        aimharder_box_url=url + "/{subdomain}")
-    await apply_migrations(settings.database_url)
-    async with httpx.AsyncClient(base_url=url) as control:
-        (await control.post("/_fake/reset")).raise_for_status()
-    async with open_services(settings) as running:
-        yield running
 
 
 async def box_calls(services: Services, url: str) -> dict[str, int]:
