@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.auth import AuthError, principal_from_header
+from api.auth import AuthError, TokenVerifier
 from api.settings import Settings
 from jobs.health import qstash_health
 from jobs.schedules import DECLARED
@@ -36,8 +36,10 @@ async def health_report(settings: Settings, services: Any) -> dict[str, Any]:
 def qstash_health_route(settings: Settings, *, services: Callable[[], Any]) -> Route:
     async def endpoint(request: Request) -> JSONResponse:
         try:
-            principal = principal_from_header(request.headers.get("authorization"),
-                                              str(settings.auth_jwt_secret))
+            principal = TokenVerifier(
+                str(settings.auth_jwt_secret), audience=settings.auth_jwt_audience,
+                issuer=settings.auth_jwt_issuer, max_ttl_s=settings.auth_jwt_max_ttl_s,
+            ).from_header(request.headers.get("authorization"))
         except AuthError as exc:
             return JSONResponse({"error": str(exc)}, status_code=401)
         if principal is None:

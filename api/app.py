@@ -28,8 +28,8 @@ from api.runtime import open_services
 from api.settings import Mode, Settings
 from api.sockets import SocketPolicy
 from booking.fallback import run_fallback_scheduler
+from booking.job_handlers import build_registry
 from jobs.delivery import delivery_route
-from jobs.handlers import build_registry
 from jobs.registry import JOBS_PREFIX
 from jobs.schedules import DECLARED, sync_schedules
 from schema import build_schema

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jwt
+
+from schema.principal import Clock, Principal
 
 ALGORITHM = "HS256"
 # The columns a principal is stored in (users.subject, users.email): a longer claim is refused
@@ -16,28 +17,10 @@ MAX_SUBJECT_LENGTH = 255
 MAX_EMAIL_LENGTH = 320
 DEFAULT_MAX_TTL_S = 30 * 24 * 3600
 
-Clock = Callable[[], float]
 
 
 class AuthError(Exception):
     """The request's credentials are missing or invalid; the message is safe to show."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    subject: str
-    email: str
-    role: str | None = None
-    # The token's `exp` (unix seconds): a websocket outlives its handshake, so every operation
-    # on it compares this with the clock instead of trusting the check made at connect time.
-    expires_at: float = float("inf")
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def expired(self, now: float) -> bool:
-        return now >= self.expires_at
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,15 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def _port_in_use(host: str, port: int) -> bool:
+    """Whether uvicorn would fail to bind `host:port`: tried the way it binds.
+
+    uvicorn listens through asyncio, which sets SO_REUSEADDR on POSIX; so a port whose last
+    server just stopped (its connections in TIME_WAIT) is free to it, and only a listener
+    makes it busy. A bind without the option would refuse a restart for a minute.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if os.name == "posix" and sys.platform != "cygwin":  # asyncio's own condition
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -186,7 +186,7 @@ def with_log_context(registry: Registry) -> Registry:
     def wrap(spec: JobSpec[Any]) -> JobSpec[Any]:
         handler = spec.handler
 
-        async def run(ctx: JobContext, payload: Any) -> Any:
+        async def run(ctx: JobContext[Any], payload: Any) -> Any:
             subject = getattr(payload, "prebooking_id", None)
             with bound(qstash_message_id, ctx.message_id or None), \
                     bound(prebooking_id, str(subject) if subject is not None else None):

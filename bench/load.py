@@ -9,6 +9,7 @@ lateness distribution at the box (its receive stamp minus each class's opening).
 
     .venv/bin/python bench/load.py                 # 1,000 prebookings over 60 s
     .venv/bin/python bench/load.py --users 20 --per-user 5 --spread 20 --json
+    .venv/bin/python bench/load.py --smoke         # 4 prebookings over 2 s: does it still run?
 """
 
 from __future__ import annotations
@@ -55,15 +56,21 @@ async def all_prebookings(stack: Stack, http: httpx.AsyncClient, token: str
         after = page["pageInfo"]["endCursor"]
 
 
-async def run(users: int, per_user: int, spread_s: int, lead: float) -> dict[str, Any]:
+async def run(users: int, per_user: int, spread_s: int, lead: float,
+              margin_s: float | None = None, poll_s: float = 2.0) -> dict[str, Any]:
+    """`margin_s`: how far ahead the first class opens, time to create every prebooking
+    (default 20 s plus 1 s per 25 prebookings); `poll_s`: the pause between status sweeps,
+    each of which lists every user's prebookings and so competes with the firing."""
     total = users * per_user
+    if margin_s is None:
+        margin_s = 20 + total / 25
     with tempfile.TemporaryDirectory(prefix="prebook-load-") as tmp, \
             running_stack(Path(tmp), lead_seconds=lead) as stack:
         limits = httpx.Limits(max_connections=64)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             progress(f"{users} members, each connected")
             members = await make_members(stack, http, users, "load")
-            first_open = now_utc() + timedelta(seconds=20 + total / 25)
+            first_open = now_utc() + timedelta(seconds=margin_s)
             first_open = first_open.replace(microsecond=0)
             progress(f"{total} classes, opening from {first_open:%H:%M:%S} over {spread_s} s")
             plan: list[tuple[int, dict[str, str]]] = []
@@ -93,7 +100,7 @@ async def run(users: int, per_user: int, spread_s: int, lead: float) -> dict[str
                 final = [r for r in rows if r["status"] in ("COMPLETED", "FAILED")]
                 if len(final) == len(rows) or now_utc() > deadline:
                     break
-                await asyncio.sleep(2)
+                await asyncio.sleep(poll_s)
             requests = (await http.get(f"{stack.box}/_fake/requests", timeout=60)).json()
     books = [r for r in requests if str(r["path"]).endswith("/api/book")]
     opens = {cls["id"]: datetime.fromisoformat(cls["opensAt"]) for _, cls in plan}
@@ -123,8 +130,14 @@ def main() -> int:
     parser.add_argument("--spread", type=int, default=60, help="seconds the openings span")
     parser.add_argument("--lead", type=float, default=5.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the smallest run (2 users x 2 prebookings over 2 s, lead 1 s): "
+                        "checks the bench still works, its figures mean nothing")
     args = parser.parse_args()
-    result = asyncio.run(run(args.users, args.per_user, args.spread, args.lead))
+    if args.smoke:
+        result = asyncio.run(run(2, 2, 2, 1.0, margin_s=4.0, poll_s=0.5))
+    else:
+        result = asyncio.run(run(args.users, args.per_user, args.spread, args.lead))
     if args.json:
         print(json.dumps(result))
     else:

@@ -7,6 +7,7 @@ measured at the sink against the due instant.
 
     .venv/bin/python bench/localqstash_latency.py              # N = 1000
     .venv/bin/python bench/localqstash_latency.py --n 10000
+    .venv/bin/python bench/localqstash_latency.py --smoke      # N = 5: does it still run?
 """
 
 from __future__ import annotations
@@ -91,7 +92,12 @@ def main() -> int:
     parser.add_argument("--publish-concurrency", type=int, default=8)
     parser.add_argument("--lead", type=float, default=2.0)
     parser.add_argument("--sink-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true",
+                        help="the smallest run (N = 5, lead 0.5 s): checks the bench still "
+                        "works, its figures mean nothing")
     args = parser.parse_args()
+    if args.smoke:
+        args.n, args.lead = 5, 0.5
     if args.sink_port:
         run_sink(args.sink_port)
         return 0

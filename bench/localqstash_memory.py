@@ -8,6 +8,7 @@ falls due, so nothing is delivered.
 
     .venv/bin/python bench/localqstash_memory.py                 # N = 100000
     .venv/bin/python bench/localqstash_memory.py --n 100000 --window-capacity 1000
+    .venv/bin/python bench/localqstash_memory.py --smoke         # N = 1000: still runs?
 """
 
 from __future__ import annotations
@@ -56,7 +57,15 @@ def main() -> int:
     parser.add_argument("--body-bytes", type=int, default=200)
     parser.add_argument("--window-capacity", type=int,
                         default=LocalQStashConfig().window_capacity)
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="seconds to wait after publishing before the last reading")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the smallest run (N = 1000 in batches of 100, window capacity "
+                        "100, settle 1 s): checks the bench still works, its figures mean "
+                        "nothing")
     args = parser.parse_args()
+    if args.smoke:  # still more messages than the window holds, so the refill path runs
+        args.n, args.batch, args.window_capacity, args.settle = 1000, 100, 100, 1.0
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # A closed port: nothing is delivered anyway, the server stops before the due instant.
@@ -84,7 +93,7 @@ def main() -> int:
                                 ).raise_for_status()
             elapsed = time.perf_counter() - start
             after = rss_mib(proc.pid)
-            time.sleep(5)  # a refill or two
+            time.sleep(args.settle)  # a refill or two
             settled = rss_mib(proc.pid)
         finally:
             proc.terminate()
@@ -94,7 +103,7 @@ def main() -> int:
           f" window_capacity {args.window_capacity}")
     print(f"publish throughput: {published / elapsed:,.0f} msg/s via /v2/batch ({elapsed:.1f} s)")
     print(f"server RSS MiB:     idle {idle:.1f}  after publish {after:.1f}  "
-          f"5 s later {settled:.1f}")
+          f"{args.settle:g} s later {settled:.1f}")
     return 0
 
 

@@ -13,6 +13,7 @@ over a fresh httpx client (what a simple bot does).
     .venv/bin/python bench/precision.py                   # N = 1, 30, 100; 3 rounds each
     .venv/bin/python bench/precision.py --n 100 --rounds 5 --json
     .venv/bin/python bench/precision.py --tls --proxy     # HTTPS box through an egress proxy
+    .venv/bin/python bench/precision.py --smoke           # N = 1, 1 round, lead 1 s: still runs?
 """
 
 from __future__ import annotations
@@ -212,7 +213,12 @@ def main() -> None:
                         help="the box speaks HTTPS (a self-signed certificate made now)")
     parser.add_argument("--proxy", action="store_true",
                         help="reach the box through a loopback egress proxy (AIMHARDER_PROXY)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the smallest run (N = 1, one round, lead 1 s): checks the bench "
+                        "still works, its figures mean nothing")
     args = parser.parse_args()
+    if args.smoke:
+        args.n, args.rounds, args.lead = [1], 1, 1.0
     result = asyncio.run(run(args.n or [1, 30, 100], args.rounds, args.lead,
                              args.qstash_concurrency or None, box_tls=args.tls,
                              proxy=args.proxy))

@@ -35,7 +35,7 @@ REARM_LEAD_NS = 1_000_000_000
 FRESH_FOR_S = 1.5
 
 
-def too_early(answer: BookAnswer) -> bool:
+def worth_resending(answer: BookAnswer) -> bool:
     """Worth sending again inside the window: "too early", or the box failing (5xx).
 
     Sending again is safe: the box refuses a second booking of the same hour
@@ -171,7 +171,7 @@ class OpeningGate:
         self,
         *,
         rearm_lead_ns: int = REARM_LEAD_NS,
-        retry: Callable[[BookAnswer], bool] = too_early,
+        retry: Callable[[BookAnswer], bool] = worth_resending,
         backoff: tuple[float, ...] = TOO_EARLY_BACKOFF_S,
         sleep_until: Callable[[int], Awaitable[int]] = sleep_until_ns,
         now_ns: Callable[[], int] = time.time_ns,

@@ -12,6 +12,7 @@ hammering does not extend a lockout.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,7 +64,14 @@ class Limiter:
     clock: Callable[[], datetime] = field(default=_utcnow)
 
     async def hit(self, rule: Rule, key: str) -> float:
-        """Count an attempt: 0 when allowed, else the seconds until one is."""
+        """Count an attempt: 0 when allowed, else the seconds until one is.
+
+        Shielded: graphql-core cancels the sibling fields of one that failed, and a transaction
+        cancelled as it opens would keep its connection (on SQLite, the only one) forever.
+        """
+        return await asyncio.shield(self._hit(rule, key))
+
+    async def _hit(self, rule: Rule, key: str) -> float:
         now = self.clock()
         name = bucket(rule, key)
         await RateLimitHit.filter(expires_at__lte=now).delete()

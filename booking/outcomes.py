@@ -140,10 +140,6 @@ _BY_CODE = {
     "ERROR_ANTELACION_CLIENTE_HORAS": Outcome.TOO_EARLY,
 }
 _SUCCESS = frozenset({Outcome.BOOKED, Outcome.WAITLISTED, Outcome.ALREADY_BOOKED})
-# Worth another try: the window may open a moment later, a session can be renewed, and an
-# unexplained answer (5xx, garbage) may be transient.
-_RETRYABLE = frozenset({Outcome.TOO_EARLY, Outcome.LOGGED_OUT, Outcome.UNKNOWN})
-
 
 def classify(answer: BookAnswer) -> Outcome:
     """Map one booking answer to its outcome (every bookState of AIMHARDER.md d)."""
@@ -173,9 +169,3 @@ def classify(answer: BookAnswer) -> Outcome:
 def is_success(outcome: Outcome) -> bool:
     """The member has (or is queued for) the class: booked, waitlisted or already booked."""
     return outcome in _SUCCESS
-
-
-def is_terminal(outcome: Outcome) -> bool:
-    """No point in sending the same request again: everything but too early, logged out and
-    unknown."""
-    return outcome not in _RETRYABLE

@@ -1,4 +1,4 @@
-"""Every job prebook runs: name, path, payload type and retry policy (handlers: jobs.handlers)."""
+"""Every job prebook runs: name, path, payload type, retries (handlers: booking.job_handlers)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,3 @@ BOOKING_FOLLOWUP = JobDef("booking.followup", "booking/followup", PrebookingRef)
 MAINTENANCE_CLEANUP = JobDef("maintenance.cleanup", "maintenance/cleanup", NoPayload)
 REPORT_WEEKLY = JobDef("report.weekly", "report/weekly", NoPayload, timeout="300s")
 ACCOUNT_DELETE = JobDef("account.delete", "account/delete", DeleteAccount, retries=5)
-
-ALL_JOBS = (
-    EXECUTE_PREBOOKING, SESSIONS_REFRESH, PREBOOKINGS_SWEEP, DLQ_RECONCILE, BOOKING_REMINDER,
-    BOOKING_FOLLOWUP, MAINTENANCE_CLEANUP, REPORT_WEEKLY, ACCOUNT_DELETE,
-)

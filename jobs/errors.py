@@ -39,8 +39,3 @@ class RetryableJobError(DeliveryError):
 
     status_code = 503
     retryable = True
-
-
-class NonRetryableJobError(DeliveryError):
-    status_code = 489
-    retryable = False

@@ -1,36 +1,35 @@
 """The job registry: what each job is (`JobDef`) and what runs it (`JobSpec`), by name and path.
 
 Definitions live in `jobs.catalog` and import nothing of the services, so any service can
-enqueue any job; `jobs.handlers` binds each definition to its handler.
+enqueue any job; the domain (`booking.job_handlers`) binds each definition to its handler. The
+job layer knows nothing of the domain: `JobContext.services` is whatever the app hands it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from jobs.payloads import Payload
 
-if TYPE_CHECKING:
-    from booking.services import Services
-
 P = TypeVar("P", bound=Payload)
+S = TypeVar("S")
 
 JOBS_PREFIX = "/api/jobs/"
 
 
 @dataclass(frozen=True)
-class JobContext:
-    """What a handler knows about the delivery it is handling."""
+class JobContext(Generic[S]):
+    """What a handler knows about the delivery it is handling, and the app's services."""
 
     job: str
     message_id: str
     retried: int
-    services: Services
+    services: S
 
 
-Handler = Callable[[JobContext, P], Awaitable[Any]]
+Handler = Callable[[JobContext[Any], P], Awaitable[Any]]
 
 
 @dataclass(frozen=True)

@@ -12,23 +12,23 @@ free as soon as the answer is in, and its outcome is written to the database aft
 
 Memory changes that mirror database writes happen in `Store` on_commit callbacks, which run
 in commit order: a window snapshot and an attempt's outcome can never be applied out of order.
+What is held and in which phase is `DueQueue`'s (due.py), which owns those rules; this module
+owns the timers, the refill loop and the attempts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Awaitable
 
 from localqstash.config import LocalQStashConfig
 from localqstash.db import messages as db_messages
 from localqstash.deliverer import Deliverer
 from localqstash.delivery import decide, follow_ups
+from localqstash.due import Admission, DueQueue
 from localqstash.models import Attempt, Decision, Message, Queue, new_id, now_ms
 from localqstash.queues import QueueGate
 from localqstash.staging import Stager
@@ -36,7 +36,6 @@ from localqstash.store import Store
 
 log = logging.getLogger("localqstash.scheduler")
 
-WAITING, READY, INFLIGHT = 0, 1, 2
 _EARLY_WAKE_S = 0.0015
 _STAGE_LEAD_MS = 500
 
@@ -48,18 +47,12 @@ class Scheduler:
         self._max = config.max_concurrency
         self._window_ms = int(config.window_seconds * 1000)
         self._capacity = config.window_capacity
-        self._heap: list[tuple[int, int, int, Message]] = []
-        self._tie = itertools.count()
-        self._entries: dict[str, Message] = {}
-        self._phase: dict[str, int] = {}
-        self._ready: deque[Message] = deque()
+        self._due = DueQueue(config.window_capacity)
         self._tasks: set[asyncio.Task[None]] = set()
         self._gate = QueueGate()
         self._stager = Stager(deliverer=deliverer, concurrency=self._max,
-                              waiting=lambda m: self._phase.get(m.id) == WAITING)
+                              waiting=self._due.is_waiting)
         self._staged_until = 0
-        self._horizon: db_messages.Key = (-1, 0)
-        self._capped = False
         self._timer: asyncio.Handle | None = None
         self._timer_due: int | None = None
         self._refill_wanted = asyncio.Event()
@@ -96,7 +89,7 @@ class Scheduler:
 
     @property
     def in_memory(self) -> int:  # waiting in the window, due, or in flight
-        return len(self._entries)
+        return len(self._due)
 
     # -- memory, called in commit order --------------------------------------------------
 
@@ -106,64 +99,35 @@ class Scheduler:
         A full window does not grow: its horizon moves in front of the message instead,
         which then waits in the database for a refill.
         """
-        if (message.due, message.seq) > self._horizon or message.id in self._entries:
-            return
-        if len(self._entries) >= self._capacity:
-            self._horizon = (message.due, message.seq - 1)
-            self._capped = True
+        admission = self._due.admit(message)
+        if admission is Admission.FULL:
             self._refill_wanted.set()
+        if admission is not Admission.HELD:
             return
-        self._insert(message)
         if message.due <= max(self._staged_until, now_ms() + _STAGE_LEAD_MS):
             self._stager.stage([message])
         if self._running and (self._timer_due is None or message.due < self._timer_due):
             self._arm()
 
-    def _insert(self, message: Message) -> None:
-        self._entries[message.id] = message
-        self._phase[message.id] = WAITING
-        heapq.heappush(self._heap, (message.due, message.seq, next(self._tie), message))
-
     def forget(self, ids: list[str]) -> None:
         """Messages were cancelled; an attempt already in flight cannot be recalled."""
         for message_id in ids:
-            if self._phase.get(message_id) != INFLIGHT:
-                self._entries.pop(message_id, None)
-                self._phase.pop(message_id, None)
+            if self._due.forget(message_id):
                 self._stager.drop(message_id)
 
     def queue_changed(self, queue: Queue) -> None:
         self._resume(self._gate.update(queue))
 
     def queue_removed(self, name: str) -> None:
-        for message in self._gate.remove(name):
-            self._ready.appendleft(message)
+        self._due.requeue(self._gate.remove(name))
         self._dispatch()
 
     def _merge_window(self, window: db_messages.Window) -> None:
-        """Make the waiting messages in memory exactly the window the database just read."""
-        inside = {mid for _, _, mid in window.keys}
-        evicted = [mid for mid, phase in self._phase.items()
-                   if phase == WAITING and mid not in inside]
-        for mid in evicted:
-            del self._entries[mid]
-            del self._phase[mid]
-            self._stager.drop(mid)
-        if evicted:
-            self._heap = [item for item in self._heap if self._valid(item)]
-            heapq.heapify(self._heap)
-        self._horizon = window.horizon
-        self._capped = window.horizon[1] != db_messages.END_OF_TIME
-        for due, seq, mid in window.keys:
-            if mid in self._entries:
-                continue
-            message = window.loaded.get(mid)
-            if message is None:  # held when the window was read, released since
-                self._horizon = (due, seq - 1)
-                self._capped = True
-                self._refill_wanted.set()
-                break
-            self._insert(message)
+        merged = self._due.merge(window)
+        for message_id in merged.evicted:
+            self._stager.drop(message_id)
+        if merged.short:
+            self._refill_wanted.set()
 
     # -- timing --------------------------------------------------------------------------
 
@@ -173,24 +137,15 @@ class Scheduler:
         self._timer = None
         self._timer_due = None
 
-    def _valid(self, item: tuple[int, int, int, Message]) -> bool:
-        message = item[3]
-        return (
-            self._entries.get(message.id) is message
-            and self._phase.get(message.id) == WAITING
-            and message.due == item[0]
-        )
-
     def _arm(self, *, force: bool = False) -> None:
-        while self._heap and not self._valid(self._heap[0]):
-            heapq.heappop(self._heap)
-        if not self._running or not self._heap:
+        first = self._due.first()
+        if not self._running or first is None:
             self._cancel_timer()
-            if self._capped:
+            if self._due.capped:
                 self._refill_wanted.set()
             return
-        due = self._heap[0][0]
-        if (due, self._heap[0][1]) > self._horizon:
+        due = first[0]
+        if first > self._due.horizon:
             # Messages before it may still be in the database: read them first.
             self._cancel_timer()
             self._refill_wanted.set()
@@ -218,14 +173,7 @@ class Scheduler:
         self._timer = None
         self._timer_due = None
         self._staged_until = now_ms() + _STAGE_LEAD_MS
-        popped = []
-        while self._heap and self._heap[0][0] <= self._staged_until:
-            item = heapq.heappop(self._heap)
-            if self._valid(item):
-                popped.append(item)
-        for item in popped:
-            heapq.heappush(self._heap, item)
-        self._stager.stage([item[3] for item in popped])
+        self._stager.stage(self._due.waiting_until(self._staged_until))
         self._arm()
 
     def _on_timer(self) -> None:
@@ -234,16 +182,7 @@ class Scheduler:
         now = time.time() * 1000
         # Fire the first at once; move a large burst out of the heap a slice per loop turn.
         budget = self._max * 4
-        while self._heap and budget:
-            item = self._heap[0]
-            if not self._valid(item):
-                heapq.heappop(self._heap)
-                continue
-            if item[0] > now or (item[0], item[1]) > self._horizon:
-                break
-            heapq.heappop(self._heap)
-            self._phase[item[3].id] = READY
-            self._ready.append(item[3])
+        while budget and self._due.take_due(now) is not None:
             budget -= 1
             if len(self._tasks) < self._max:
                 self._dispatch()
@@ -253,13 +192,13 @@ class Scheduler:
     # -- attempts ------------------------------------------------------------------------
 
     def _dispatch(self) -> None:
-        while self._running and self._ready and len(self._tasks) < self._max:
-            message = self._ready.popleft()
-            if self._entries.get(message.id) is not message or self._phase[message.id] != READY:
-                continue
+        while self._running and len(self._tasks) < self._max:
+            message = self._due.next_ready()
+            if message is None:
+                return
             if message.queue is not None and not self._gate.try_acquire(message):
-                continue
-            self._phase[message.id] = INFLIGHT
+                continue  # parked at the gate, still READY
+            self._due.start(message)
             self._spawn(message)
 
     def _spawn(self, message: Message) -> None:
@@ -274,9 +213,8 @@ class Scheduler:
 
     def _resume(self, messages: list[Message]) -> None:
         """Queue messages cleared to start: ahead of the rest, gate slot already taken."""
-        for message in reversed(messages):
-            if self._entries.get(message.id) is message and self._running:
-                self._phase[message.id] = INFLIGHT
+        for message in messages:
+            if self._running and self._due.start(message):
                 self._spawn(message)
             elif message.queue is not None:
                 self._resume(self._gate.release(message.queue))
@@ -311,9 +249,7 @@ class Scheduler:
 
     def _release(self, message: Message) -> None:
         self._stager.drop(message.id)
-        if self._entries.get(message.id) is message:
-            del self._entries[message.id]
-            del self._phase[message.id]
+        self._due.release(message)
         if message.queue is not None:
             self._resume(self._gate.release(message.queue))
 
@@ -326,7 +262,7 @@ class Scheduler:
             self.admit(message)
         for follow_up in recorded.created:
             self.admit(follow_up)
-        if self._capped and len(self._entries) < self._capacity // 4:
+        if self._due.running_low():
             self._refill_wanted.set()
         self._dispatch()
 
@@ -334,7 +270,7 @@ class Scheduler:
 
     async def _refill(self) -> None:
         op = db_messages.load_window(now_ms() + self._window_ms, self._capacity,
-                                     frozenset(self._entries))
+                                     self._due.held())
         await self._store.run(op, self._merge_window)
 
     async def _refill_loop(self) -> None:

@@ -7,15 +7,14 @@ from pathlib import Path
 from aerich import Command
 from tortoise import Tortoise
 
-from models.config import tortoise_config
+from models.config import secure_database_file, tortoise_config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
-        path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
-        path.parent.mkdir(parents=True, exist_ok=True)
+        secure_database_file(database_url)  # 0600 in a 0700 directory, before SQLite makes it
 
 
 async def apply_migrations(database_url: str, location: Path = MIGRATIONS_DIR) -> list[str]:

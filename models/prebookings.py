@@ -18,9 +18,6 @@ class PrebookingStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-ACTIVE_STATUSES = (PrebookingStatus.PENDING, PrebookingStatus.EXECUTING, PrebookingStatus.COMPLETED)
-
-
 class Prebooking(Model):
     id = fields.UUIDField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from typing import Any
@@ -10,10 +11,10 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from api.auth import Clock, Principal
 from booking.limits import Rule
 from booking.services import Services
 from models.users import User
+from schema.principal import Clock, Principal
 
 AUTHENTICATION_REQUIRED = "authentication required"
 TOKEN_EXPIRED = "token expired"
@@ -43,7 +44,7 @@ class Context:
         self.auth_error = auth_error
         self.clock = clock
         self._principal = principal
-        self._user: User | None = None
+        self._user: asyncio.Task[User] | None = None
 
     @property
     def principal(self) -> Principal | None:
@@ -61,19 +62,30 @@ class Context:
         return self.auth_error or AUTHENTICATION_REQUIRED
 
     async def user(self) -> User:
-        """The calling user, created on first use from the token's subject."""
+        """The calling user, created on first use from the token's subject.
+
+        Loaded once per context, however many fields ask at the same time (aliases), and
+        shielded: graphql-core cancels the siblings of a failed field, and a `get_or_create`
+        cancelled inside its transaction would keep the database connection (on SQLite, the
+        only one) forever.
+        """
         principal = self.principal
         if principal is None:
             raise PublicError(self.auth_message())
-        if self._user is None:
-            user, created = await User.get_or_create(
-                subject=principal.subject, defaults={"email": principal.email}
-            )
-            if not created and principal.email and user.email != principal.email:
-                user.email = principal.email
-                await user.save(update_fields=["email"])
-            self._user = user
-        return self._user
+        load = self._user
+        if load is None or (load.done() and (load.cancelled() or load.exception() is not None)):
+            load = self._user = asyncio.ensure_future(_user_for(principal))
+        return await asyncio.shield(load)
+
+
+async def _user_for(principal: Principal) -> User:
+    user, created = await User.get_or_create(
+        subject=principal.subject, defaults={"email": principal.email}
+    )
+    if not created and principal.email and user.email != principal.email:
+        user.email = principal.email
+        await user.save(update_fields=["email"])
+    return user
 
 
 class IsAuthenticated(BasePermission):

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,11 +16,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from tests.servers import free_port
+from api.dev import _check_ports
+from tests.servers import free_port, serve
 
 
 async def oversized_frame_closes(port: int) -> int | None:
@@ -52,14 +59,40 @@ def read_banner(process: subprocess.Popen[str], timeout: float = 60) -> str:
     raise AssertionError("no banner from prebook dev:\n" + "".join(lines))
 
 
-def test_dev_runs_everything_and_books(tmp_path: Path) -> None:
-    api, qstash, box = free_port(), free_port(), free_port()
+def dev_env(tmp_path: Path, api: int, qstash: int, box: int) -> dict[str, str]:
+    """`prebook dev`'s environment as a new user has it: only the ports and data dir set."""
     env = {**os.environ, "PREBOOK_PORT": str(api), "QSTASH_DEV_PORT": str(qstash),
            "FAKEBOX_PORT": str(box), "PREBOOK_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     for name in ("QSTASH_TOKEN", "AIMHARDER_LOGIN_URL", "DATABASE_URL", "PUBLIC_URL"):
         env.pop(name, None)
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "dev"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return env
+
+
+def start_dev(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "api.cli", "dev"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop_dev(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C, as in a terminal running `make run`."""
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+
+
+def refused_by_plain_bind(port: int) -> bool:
+    """Whether a bind without SO_REUSEADDR fails: true while the port's old connections linger
+    (TIME_WAIT), so a test can show it really left them behind."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def test_dev_runs_everything_and_books(tmp_path: Path) -> None:
+    api, qstash, box = free_port(), free_port(), free_port()
+    process = start_dev(dev_env(tmp_path, api, qstash, box))
     try:
         banner = read_banner(process)
         assert f"http://127.0.0.1:{api}/graphql" in banner
@@ -103,8 +136,7 @@ def test_dev_runs_everything_and_books(tmp_path: Path) -> None:
             time.sleep(0.2)
         assert state == {"status": "COMPLETED", "outcome": "BOOKED"}
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        stop_dev(process)
     # The embedded servers stopped with it: their ports are free again.
     for port in (api, qstash, box):
         with httpx.Client() as client:
@@ -113,3 +145,41 @@ def test_dev_runs_everything_and_books(tmp_path: Path) -> None:
                 raise AssertionError(f"port {port} still answers")
             except httpx.ConnectError:
                 pass
+
+
+def test_a_port_whose_server_just_stopped_is_free_and_a_listened_one_is_not() -> None:
+    async def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    with httpx.Client() as client, serve(Starlette(routes=[Route("/", hello)])) as server:
+        port = server.port
+        assert client.get(server.url).text == "hello"  # a keep-alive connection stays open
+    # The server closed that connection on shutdown, so its side lingers in TIME_WAIT.
+    assert refused_by_plain_bind(port)
+    _check_ports({"PREBOOK_PORT": ("API", port)})  # free to uvicorn: no SystemExit
+
+    with socket.create_server(("127.0.0.1", port)):  # someone listens there now
+        with pytest.raises(SystemExit, match=rf"already in use: API port {port} \(PREBOOK_PORT\)"):
+            _check_ports({"PREBOOK_PORT": ("API", port)})
+
+
+def test_dev_restarts_at_once_on_the_same_ports(tmp_path: Path) -> None:
+    """Stopping `make run` and starting it again straight away works: the old connections'
+    TIME_WAIT does not count as the port being in use."""
+    api, qstash, box = free_port(), free_port(), free_port()
+    env = dev_env(tmp_path, api, qstash, box)
+    with httpx.Client() as client:
+        first = start_dev(env)
+        try:
+            read_banner(first)
+            assert client.get(f"http://127.0.0.1:{api}/health").status_code == 200
+        finally:
+            stop_dev(first)
+    assert refused_by_plain_bind(api)  # what the old port check tried, and was refused
+    second = start_dev(env)
+    try:
+        banner = read_banner(second)
+        assert f"http://127.0.0.1:{api}/graphql" in banner
+        assert httpx.get(f"http://127.0.0.1:{api}/health", timeout=5).status_code == 200
+    finally:
+        stop_dev(second)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.graphql import MAX_ALIASES
 from booking.prebookings import MAX_PENDING_PER_USER
 from models.encryption import Vault
 from tests.e2e.jobkit import query
@@ -152,6 +153,24 @@ def test_pending_prebookings_are_capped_per_user(stack: Stack) -> None:
     assert {r["__typename"] for r in results[:-1]} == {"Prebooking"}
     assert results[-1]["__typename"] == "ValidationError"
     assert "limit" in results[-1]["message"]
+
+
+def test_aliased_class_lists_share_one_box_request_and_are_rate_limited(stack: Stack) -> None:
+    token = stack.token("aliaser@example.com")
+    connect(stack, token, "box-aliaser@example.com")
+    day = stack.fake_class(opens_in=7200)["day"]
+    aliases = " ".join(f'c{i}: classes(boxId: "{DEMO_BOX_ID}", day: "{day}") {{ id }}'
+                       for i in range(MAX_ALIASES))
+    before = len([r for r in stack.box_requests() if str(r["path"]).endswith("/api/bookings")])
+    first = stack.gql(f"{{ {aliases} }}", token=token)
+    assert "errors" not in first and len({str(v) for v in first["data"].values()}) == 1
+    after = len([r for r in stack.box_requests() if str(r["path"]).endswith("/api/bookings")])
+    assert after - before == 1, f"{after - before} requests to the box for one class list"
+    # Each alias counts: 120 per minute is 8 such documents, and the 9th is refused.
+    answers = [stack.gql(f"{{ {aliases} }}", token=token) for _ in range(8)]
+    assert "errors" not in answers[6]
+    codes = {e.get("extensions", {}).get("code") for e in answers[7].get("errors", [])}
+    assert codes == {"RATE_LIMITED"}
 
 
 def test_the_pending_cap_holds_under_concurrent_creates(stack: Stack) -> None:

@@ -111,3 +111,19 @@ def test_a_trickled_body_is_cut_off(api: Api) -> None:
         answer = conn.recv(4096)  # nothing more is sent: the server must give up on its own
         assert time.monotonic() - started < 4
     assert answer.startswith(b"HTTP/1.1 408"), answer
+
+
+def test_failing_aliases_leave_the_database_usable(api: Api) -> None:
+    """graphql-core cancels the siblings of a failed field; none may be cancelled holding a
+    transaction (on SQLite that would block every later request)."""
+    token = api.token("unconnected-aliaser@example.com")
+    aliases = " ".join(f'c{i}: classes(boxId: "10001", day: "2030-01-01") {{ id }}'
+                       for i in range(15))
+    for _ in range(10):  # past the `classes` rate limit: refusals among transactions
+        answer = api.gql(f"{{ {aliases} }}", token=token)
+        assert answer["data"] is None and answer["errors"]
+    assert answer["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
+    started = time.monotonic()
+    assert api.gql(ME, token=api.token("next-caller@example.com"))["data"] == {
+        "me": {"email": "next-caller@example.com"}}
+    assert time.monotonic() - started < 5

@@ -24,6 +24,7 @@ from qstash.errors import QStashError
 from starlette.applications import Starlette
 from tortoise.context import tortoise_test_context
 
+from booking.events import PrebookingEvents
 from booking.services import Policy, Services, Timing
 from booking.sweep import reconcile_stuck
 from jobs.client import JobClient, PublishFailed
@@ -114,7 +115,7 @@ async def fail_to_publish() -> None:
 def sweep_services() -> Services:
     # A prebooking whose user has no AimHarder account is failed without asking any box.
     unused: Any = None
-    return Services(aimharder=unused, jobs=job_client(), vault=unused, events=unused,
+    return Services(aimharder=unused, jobs=job_client(), vault=unused, events=PrebookingEvents(),
                     timing=Timing(), policy=Policy(stuck_after_s=180.0))
 
 

@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
+from booking.job_handlers import build_registry
 from jobs.errors import PayloadInvalid
-from jobs.handlers import build_registry
 from jobs.payloads import ExecutePrebooking
 
 

@@ -19,7 +19,7 @@ async def ok(client: JobClient) -> None:
 async def wrong(client: JobClient) -> None:
     await client.enqueue(EXECUTE_PREBOOKING, DeleteAccount(uuid.uuid4()))  # line 12
 
-async def handler(ctx: JobContext, payload: DeleteAccount) -> None: ...
+async def handler(ctx: JobContext[object], payload: DeleteAccount) -> None: ...
 
 spec = bind(EXECUTE_PREBOOKING, handler)  # line 16
 fine = bind(ACCOUNT_DELETE, handler)

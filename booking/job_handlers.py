@@ -6,6 +6,7 @@ from typing import Any
 
 from booking import accounts, aftercare, dead_letters, maintenance
 from booking.execution import ExecutionDeferred, execute
+from booking.services import Services
 from booking.sweep import sweep
 from jobs import catalog
 from jobs.errors import RetryableJobError
@@ -19,7 +20,7 @@ from jobs.payloads import (
 from jobs.registry import JobContext, Registry, bind
 
 
-async def execute_prebooking(ctx: JobContext, payload: ExecutePrebooking) -> Any:
+async def execute_prebooking(ctx: JobContext[Services], payload: ExecutePrebooking) -> Any:
     try:
         report = await execute(payload.prebooking_id, services=ctx.services)
     except ExecutionDeferred as exc:
@@ -27,39 +28,39 @@ async def execute_prebooking(ctx: JobContext, payload: ExecutePrebooking) -> Any
     return report.as_json()
 
 
-async def refresh_sessions(ctx: JobContext, payload: NoPayload) -> Any:
+async def refresh_sessions(ctx: JobContext[Services], payload: NoPayload) -> Any:
     return await accounts.check_soon_opening(aimharder=ctx.services.aimharder,
                                              vault=ctx.services.vault)
 
 
-async def sweep_prebookings(ctx: JobContext, payload: NoPayload) -> Any:
+async def sweep_prebookings(ctx: JobContext[Services], payload: NoPayload) -> Any:
     return (await sweep(ctx.services)).as_json()
 
 
-async def reconcile_dlq(ctx: JobContext, payload: NoPayload) -> Any:
+async def reconcile_dlq(ctx: JobContext[Services], payload: NoPayload) -> Any:
     return (await dead_letters.reconcile(ctx.services)).as_json()
 
 
-async def remind(ctx: JobContext, payload: PrebookingReminder) -> Any:
+async def remind(ctx: JobContext[Services], payload: PrebookingReminder) -> Any:
     if payload.hours_before not in aftercare.REMINDER_HOURS:
         return "skipped: unknown reminder"
     return await aftercare.remind(payload.prebooking_id, payload.hours_before,
                                   services=ctx.services)
 
 
-async def follow_up(ctx: JobContext, payload: PrebookingRef) -> Any:
+async def follow_up(ctx: JobContext[Services], payload: PrebookingRef) -> Any:
     return await aftercare.follow_up(payload.prebooking_id, services=ctx.services)
 
 
-async def clean_up(ctx: JobContext, payload: NoPayload) -> Any:
+async def clean_up(ctx: JobContext[Services], payload: NoPayload) -> Any:
     return await maintenance.cleanup(ctx.services)
 
 
-async def report_weekly(ctx: JobContext, payload: NoPayload) -> Any:
+async def report_weekly(ctx: JobContext[Services], payload: NoPayload) -> Any:
     return {"sent": await maintenance.weekly_report(ctx.services)}
 
 
-async def delete_account(ctx: JobContext, payload: DeleteAccount) -> Any:
+async def delete_account(ctx: JobContext[Services], payload: DeleteAccount) -> Any:
     return await maintenance.delete_account(payload.user_id, services=ctx.services)
 
 
