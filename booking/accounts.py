@@ -189,7 +189,7 @@ async def fresh_session(
             log.warning("AimHarder whoami failed (%s); using the stored session", exc)
             return session
         else:
-            await _save_session(account, session, vault, moment)
+            await _mark_checked(account, moment)
             return session
     if session is not None and session.refresh_token:
         try:
@@ -218,6 +218,14 @@ async def _login(account: AimharderAccount, *, aimharder: AimharderClient, vault
         raise NotConnected(account.last_error) from None
     await _save_session(account, session, vault, now)
     return session
+
+
+async def _mark_checked(account: AimharderAccount, now: datetime) -> None:
+    """AimHarder confirmed the stored session: one small UPDATE (this runs inside the lead,
+    for every prebooking of an instant at once)."""
+    account.session_checked_at, account.token_expires_at = now, now + TRUST
+    await AimharderAccount.filter(id=account.id).update(session_checked_at=now,
+                                                        token_expires_at=now + TRUST)
 
 
 async def _save_session(account: AimharderAccount, session: AimharderSession, vault: Vault,

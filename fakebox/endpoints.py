@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from fakebox.accounts import User
 from fakebox.state import FakeBoxState, RecordedRequest
-from fakebox.wire import forbidden, header_dump, masked, received_at_ns
+from fakebox.wire import forbidden, received_at_ns
 
 
 class AimharderEndpoints:
@@ -49,9 +49,9 @@ class AimharderEndpoints:
                 path=request.url.path,
                 received_at_ns=arrived,
                 body_kind=body_kind,
-                body=masked(body),
+                body=body,
                 email=email,
-                answer=masked(answer),
-                headers=header_dump(request),
+                answer=answer,
+                headers=request.scope["headers"],
             )
         )

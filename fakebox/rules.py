@@ -44,9 +44,7 @@ def _taken(book_state: int, booking_id: int) -> dict[str, Any]:
 
 
 def _same_hour(state: FakeBoxState, user: User, session: ClassSession) -> bool:
-    for booking in state.bookings.values():
-        if booking.user_id != user.id:
-            continue
+    for booking in state.bookings.of_user(user.id):
         other = state.classes[booking.class_id]
         if other.box is session.box and other.day == session.day and other.start == session.start:
             return True
@@ -54,7 +52,7 @@ def _same_hour(state: FakeBoxState, user: User, session: ClassSession) -> bool:
 
 
 def _active_bookings(state: FakeBoxState, user: User) -> int:
-    return sum(1 for b in state.bookings.values() if b.user_id == user.id and not b.waitlisted)
+    return sum(1 for b in state.bookings.of_user(user.id) if not b.waitlisted)
 
 
 def book(

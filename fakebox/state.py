@@ -5,8 +5,10 @@ Everything runs on one event loop and no method awaits, so each call is atomic.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +18,7 @@ from typing import Any
 from fakebox.accounts import Accounts, Clock, User
 from fakebox.config import DEMO_EMAIL, DEMO_NAME, DEMO_PASSWORD, BoxSpec, FakeBoxConfig
 from fakebox.window import local_instant, to_ns
+from fakebox.wire import header_dump, masked
 
 DEMO_CLASS_NAMES = ("WOD", "Open Box", "Halterofilia", "Gymnastics", "Conditioning", "Team WOD")
 DEFAULT_FAMILY = "1"
@@ -67,7 +70,9 @@ class Fault:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One AimHarder request as `/_fake/requests` shows it (secrets already masked)."""
+    """One AimHarder request, kept as it came; `/_fake/requests` shows it with its secrets
+    masked. Masking at read time keeps the request path short: the box stamps arrivals on
+    the same loop that runs the handlers, so a slow handler would delay the next stamp."""
 
     path: str
     received_at_ns: int
@@ -75,17 +80,49 @@ class RecordedRequest:
     body: dict[str, Any]
     email: str | None
     answer: dict[str, Any]
-    headers: dict[str, str]
+    headers: list[tuple[bytes, bytes]]  # the ASGI scope's, as received
 
     def as_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "receivedAtNs": self.received_at_ns,
-            self.body_kind: self.body,
+            self.body_kind: masked(self.body),
             "email": self.email,
-            "answer": self.answer,
-            "headers": self.headers,
+            "answer": masked(self.answer),
+            "headers": header_dump(self.headers),
         }
+
+
+FREEZE_EVERY = 256  # recorded requests between two gc.freeze() calls
+
+
+class BookingIndex(dict[int, Booking]):
+    """Bookings by id, also by class and by member. Every book looks up both; a benchmark
+    books thousands, and a scan per lookup would slow the box, not the client it measures."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_class: dict[int, dict[int, Booking]] = defaultdict(dict)
+        self.by_user: dict[int, dict[int, Booking]] = defaultdict(dict)
+
+    def __setitem__(self, key: int, value: Booking) -> None:
+        super().__setitem__(key, value)
+        self.by_class[value.class_id][key] = value
+        self.by_user[value.user_id][key] = value
+
+    def __delitem__(self, key: int) -> None:
+        value = self[key]
+        super().__delitem__(key)
+        self.by_class[value.class_id].pop(key, None)
+        self.by_user[value.user_id].pop(key, None)
+
+    def clear(self) -> None:
+        super().clear()
+        self.by_class.clear()
+        self.by_user.clear()
+
+    def of_user(self, user_id: int) -> list[Booking]:
+        return list(self.by_user.get(user_id, {}).values())
 
 
 class FakeBoxState:
@@ -101,7 +138,7 @@ class FakeBoxState:
         self.classes: dict[int, ClassSession] = {}
         self._generated: set[tuple[str, date]] = set()
         self.class_types: dict[str, int] = {name: i for i, name in enumerate(DEMO_CLASS_NAMES, 1)}
-        self.bookings: dict[int, Booking] = {}
+        self.bookings = BookingIndex()
         self.requests: list[RecordedRequest] = []
         self.fault: Fault | None = None
         self.geo_blocked = False
@@ -208,7 +245,7 @@ class FakeBoxState:
     # bookings
 
     def bookings_of_class(self, session: ClassSession) -> Iterator[Booking]:
-        return (b for b in self.bookings.values() if b.class_id == session.id)
+        return iter(list(self.bookings.by_class.get(session.id, {}).values()))
 
     def taken(self, session: ClassSession) -> int:
         """Places taken: others' plus members' (waiting members hold none)."""
@@ -249,6 +286,10 @@ class FakeBoxState:
 
     def record(self, entry: RecordedRequest) -> None:
         self.requests.append(entry)
+        if len(self.requests) % FREEZE_EVERY == 0:
+            # The log only grows: keep it out of the collector's full passes, which otherwise
+            # lengthen with every request kept and land in the middle of a burst of bookings.
+            gc.freeze()
 
     def reset(self) -> None:
         """Forget bookings, recorded requests, faults and geo-blocking; restore credits.

@@ -94,10 +94,10 @@ def _mask_cookie_header(value: str) -> str:
     return "; ".join(f"{name}={MASK}" for name in names)
 
 
-def header_dump(request: Request) -> dict[str, str]:
-    """The request's headers, lower-cased, with cookie values and credentials masked."""
+def header_dump(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Request headers, lower-cased, with cookie values and credentials masked."""
     dump: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
+    for raw_name, raw_value in raw_headers:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
         if name == "cookie":
