@@ -105,13 +105,6 @@ class IsAuthenticated(BasePermission):
         return True
 
 
-class IsAdmin(BasePermission):
-    message = "admin role required"
-
-    def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        return info.context.principal is not None and info.context.principal.is_admin
-
-
 async def rate_limit(services: Services, rule: Rule, key: str, what: str) -> None:
     """Count one attempt against `rule` for `key`; refused with code RATE_LIMITED."""
     wait = await services.limiter.hit(rule, key)
