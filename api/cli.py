@@ -72,7 +72,8 @@ def cmd_fakebox(args: argparse.Namespace) -> int:
     from fakebox.arrival import StampingHttpToolsProtocol
 
     port = args.port or int(os.environ.get("FAKEBOX_PORT", "8090"))
-    uvicorn.run(create_app(FakeBoxConfig()), host=args.host, port=port, log_level="warning",
+    uvicorn.run(create_app(FakeBoxConfig(freeze_log=True)), host=args.host, port=port,
+                log_level="warning",
                 http=StampingHttpToolsProtocol, ssl_certfile=args.ssl_certfile,
                 ssl_keyfile=args.ssl_keyfile)
     return 0

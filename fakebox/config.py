@@ -52,6 +52,8 @@ class FakeBoxConfig:
     `token_ttl` is the life of an `amhrdrauth` session in seconds (about 30 minutes, what the
     official front's 29-minute renewal suggests); `refresh_ttl` the life of a refresh token.
     `capacity` is the size of generated hourly classes and the default for created ones.
+    `freeze_log` calls `gc.freeze()` as the request log grows: only for a box that is a process
+    of its own (`prebook fakebox`), since it freezes everything else in the process too.
     """
 
     demo: bool = True
@@ -59,6 +61,7 @@ class FakeBoxConfig:
     token_ttl: float = 1800.0
     refresh_ttl: float = 30 * 24 * 3600.0
     capacity: int = 14
+    freeze_log: bool = False
 
     def all_boxes(self) -> tuple[BoxSpec, ...]:
         return (DEMO_BOXES if self.demo else ()) + self.boxes

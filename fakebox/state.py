@@ -286,7 +286,7 @@ class FakeBoxState:
 
     def record(self, entry: RecordedRequest) -> None:
         self.requests.append(entry)
-        if len(self.requests) % FREEZE_EVERY == 0:
+        if self.config.freeze_log and len(self.requests) % FREEZE_EVERY == 0:
             # The log only grows: keep it out of the collector's full passes, which otherwise
             # lengthen with every request kept and land in the middle of a burst of bookings.
             gc.freeze()
