@@ -13,6 +13,7 @@ import getpass
 import hashlib
 import os
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ def check_fingerprint(email: str) -> str:
     return hashlib.sha256(f"prebook-check-{email.lower()}".encode()).hexdigest()[:50]
 
 
-def read_password(environ: dict[str, str] | os._Environ[str]) -> str | None:
+def read_password(environ: Mapping[str, str]) -> str | None:
     if environ.get("AIMHARDER_PASSWORD"):
         return environ["AIMHARDER_PASSWORD"]
     if not sys.stdin.isatty():

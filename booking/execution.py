@@ -86,12 +86,12 @@ async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionR
                 f"delivered {early_s:.0f}s before the opening; come back later",
                 retry_after=int(early_s - services.timing.lead_seconds),
             )
-    claimed = await claim(prebooking_id, services=services)
-    if claimed is None:
+    prebooking = await claim(prebooking_id, services=services)
+    if prebooking is None:
         current = await Prebooking.get_or_none(id=prebooking_id)
         return ExecutionReport(str(prebooking_id), current.status if current else None,
                                ran=False)
-    prebooking = await Prebooking.get(id=prebooking_id).prefetch_related("user")
+    await prebooking.fetch_related("user")
     try:
         account = await accounts.account_for(prebooking.user)
         # The booking goes out on a session AimHarder has just confirmed (or re-established).

@@ -47,8 +47,7 @@ class BookAnswer:
             data = json.loads(text)
         except ValueError:
             data = None
-        start = text.lstrip()[:15].lower()
-        html = data is None and ("html" in (content_type or "").lower() or start.startswith("<"))
+        html = data is None and looks_like_html(content_type, text)
         return cls(status_code=status_code, payload=data if isinstance(data, dict) else None,
                    sent_at_ns=sent_at_ns, received_at_ns=received_at_ns,
                    date_header=date_header, raw=text[:RAW_LIMIT], html=html)
@@ -98,6 +97,11 @@ class BookAnswer:
 
 
 _TAGS = re.compile(r"<[^>]+>")
+
+
+def looks_like_html(content_type: str | None, text: str) -> bool:
+    """A body that is a page, not JSON: the geo-block's 403 page, or a login page."""
+    return "html" in (content_type or "").lower() or text.lstrip().startswith("<")
 
 
 def strip_html(text: str) -> str:

@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from booking import accounts, lifecycle
-from booking.aimharder import AimharderSession, ClassInfo
+from booking.aimharder import AimharderSession, BookAnswer, ClassInfo
 from booking.execution import record_outcome
 from booking.opening import BookingWindow, WindowUnit, parse_booking_window
 from booking.outcomes import Outcome, classify
@@ -192,19 +192,19 @@ async def _discover(
 ) -> Prebooking:
     """Try to book: "too early" tells the window; an open window simply books now."""
     aimharder = services.aimharder
-    answer = await aimharder.book(
-        session, subdomain=box.subdomain, class_id=gym_class.id, day=fields["day"],  # type: ignore[arg-type]
-        family_id=fields["family_id"],  # type: ignore[arg-type]
-    )
+
+    async def attempt(on: AimharderSession) -> BookAnswer:
+        return await aimharder.book(
+            on, subdomain=box.subdomain, class_id=gym_class.id, day=fields["day"],  # type: ignore[arg-type]
+            family_id=fields["family_id"],  # type: ignore[arg-type]
+        )
+
+    answer = await attempt(session)
     outcome = classify(answer)
     if outcome is Outcome.LOGGED_OUT:  # the session died since it was last confirmed
         account = await accounts.account_for(fields["user"])  # type: ignore[arg-type]
-        session = await accounts.fresh_session(
-            account, aimharder=aimharder, vault=services.vault, force=True)
-        answer = await aimharder.book(
-            session, subdomain=box.subdomain, class_id=gym_class.id, day=fields["day"],  # type: ignore[arg-type]
-            family_id=fields["family_id"],  # type: ignore[arg-type]
-        )
+        answer = await attempt(await accounts.fresh_session(
+            account, aimharder=aimharder, vault=services.vault, force=True))
         outcome = classify(answer)
     if outcome is Outcome.TOO_EARLY:
         window = parse_booking_window(answer.error_code, answer.error_message)

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from fakebox import rules, views
+from fakebox.accounts import User
 from fakebox.config import BoxSpec
 from fakebox.endpoints import AimharderEndpoints
 from fakebox.wire import LOGOUT, SESSION_COOKIE, json_answer, read_form
@@ -51,15 +52,23 @@ class BoxRoutes(AimharderEndpoints):
     def _box(self, request: Request) -> BoxSpec | None:
         return self.state.boxes.get(request.path_params["subdomain"])
 
-    async def bookings(self, request: Request) -> Response:
-        arrived = self.arrived(request)
-        query = dict(request.query_params)
-        if (refused := self.refused(request, arrived, "query", query)) is not None:
+    def _enter(self, request: Request, arrived: int, kind: str, body: dict[str, Any],
+               ) -> Response | tuple[BoxSpec, User | None]:
+        """What every box endpoint does first: the 403 page, an unknown box, the member."""
+        if (refused := self.refused(request, arrived, kind, body)) is not None:
             return refused
         box = self._box(request)
         if box is None:
             return _unknown_box()
-        user = self.state.accounts.session_user(request.cookies.get(SESSION_COOKIE))
+        return box, self.state.accounts.session_user(request.cookies.get(SESSION_COOKIE))
+
+    async def bookings(self, request: Request) -> Response:
+        arrived = self.arrived(request)
+        query = dict(request.query_params)
+        entered = self._enter(request, arrived, "query", query)
+        if isinstance(entered, Response):
+            return entered
+        box, user = entered
         day = parse_day(query.get("day"))
         answer: dict[str, Any]
         if day is None:
@@ -80,12 +89,10 @@ class BoxRoutes(AimharderEndpoints):
     async def book(self, request: Request) -> Response:
         arrived = self.arrived(request)
         form = await read_form(request)
-        if (refused := self.refused(request, arrived, "form", form)) is not None:
-            return refused
-        box = self._box(request)
-        if box is None:
-            return _unknown_box()
-        user = self.state.accounts.session_user(request.cookies.get(SESSION_COOKIE))
+        entered = self._enter(request, arrived, "form", form)
+        if isinstance(entered, Response):
+            return entered
+        box, user = entered
         fault = self.state.take_fault()
         if fault is not None and fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
@@ -114,12 +121,10 @@ class BoxRoutes(AimharderEndpoints):
     async def cancel_book(self, request: Request) -> Response:
         arrived = self.arrived(request)
         form = await read_form(request)
-        if (refused := self.refused(request, arrived, "form", form)) is not None:
-            return refused
-        box = self._box(request)
-        if box is None:
-            return _unknown_box()
-        user = self.state.accounts.session_user(request.cookies.get(SESSION_COOKIE))
+        entered = self._enter(request, arrived, "form", form)
+        if isinstance(entered, Response):
+            return entered
+        box, user = entered
         answer: dict[str, Any]
         if user is None:
             answer = LOGOUT

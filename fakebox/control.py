@@ -31,6 +31,7 @@ class 404.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -205,21 +206,19 @@ class ControlRoutes:
         return session, places
 
     async def free(self, request: Request) -> Response:
-        try:
-            session, places = await self._places(request, 1)
-            try:
-                rules.free(self.state, session, places)
-            except ValueError as exc:
-                raise ControlError(str(exc)) from None
-        except ControlError as exc:
-            return _error(exc)
-        return JSONResponse(OK)
+        return await self._change_places(request, 1, rules.free)
 
     async def fill(self, request: Request) -> Response:
+        return await self._change_places(request, None, rules.fill)
+
+    async def _change_places(
+        self, request: Request, default: int | None,
+        change: Callable[[FakeBoxState, ClassSession, int], None],
+    ) -> Response:
         try:
-            session, places = await self._places(request, None)
+            session, places = await self._places(request, default)
             try:
-                rules.fill(self.state, session, places)
+                change(self.state, session, places)
             except ValueError as exc:
                 raise ControlError(str(exc)) from None
         except ControlError as exc:

@@ -108,7 +108,7 @@ class Mutation:
                 aimharder=services.aimharder, vault=services.vault,
             )
         except BadLogin as exc:
-            return InvalidCredentials(message=f"AimHarder refused this email and password ({exc})")
+            return InvalidCredentials(message=str(exc))  # names what AimHarder answered
         except Blocked as exc:
             return AccessBlocked(message=str(exc))
         except Upstream as exc:

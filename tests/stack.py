@@ -94,8 +94,8 @@ class Stack:
         answer = httpx.post(f"{self.fakebox.url}/api/login", timeout=5, json={
             "username": email, "password": password, "fingerprint": "f" * 50, "iniframe": 0})
         assert answer.json()["data"]["auth"]["authOK"] is True, answer.text
-        return str(answer.cookies.get("amhrdrauth") or answer.headers["set-cookie"]
-                   .split("amhrdrauth=", 1)[1].split(";", 1)[0])
+        # Domain=.aimharder.com: no cookie jar keeps it for 127.0.0.1, so read the header.
+        return answer.headers["set-cookie"].split("amhrdrauth=", 1)[1].split(";", 1)[0]
 
     def book_by_hand(self, email: str, demo: dict[str, str]) -> dict[str, Any]:
         """The member books `demo` on the box directly, outside prebook."""

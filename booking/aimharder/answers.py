@@ -23,7 +23,7 @@ from booking.aimharder.errors import (
 )
 from booking.aimharder.shapes import Shapes, note
 from booking.opening import parse_time_range
-from booking.outcomes import as_int, strip_html
+from booking.outcomes import as_int, looks_like_html, strip_html
 
 COOKIE = "amhrdrauth"
 DEFAULT_TIMEZONE = "Europe/Madrid"  # no AimHarder answer carries a zone (AIMHARDER.md f)
@@ -70,12 +70,6 @@ def keys_of(value: Any) -> str:
     return type(value).__name__
 
 
-def _looks_like_html(response: httpx.Response, text: str) -> bool:
-    kind = response.headers.get("content-type", "").lower()
-    start = text.lstrip()[:15].lower()
-    return "html" in kind or start.startswith(("<!doctype", "<html", "<"))
-
-
 def read_json(response: httpx.Response, what: str) -> Any:
     """The parsed JSON of an answer; 403 or an HTML page is `AccessBlocked` (geo-blocking)."""
     status = response.status_code
@@ -92,7 +86,7 @@ def read_json(response: httpx.Response, what: str) -> Any:
     try:
         return json.loads(text)  # served as text/html at times (`$.parseJSON` in the front)
     except ValueError:
-        if _looks_like_html(response, text):
+        if looks_like_html(response.headers.get("content-type"), text):
             raise AccessBlocked(
                 f"an HTML page instead of JSON for the {what}, HTTP {status}"
             ) from None

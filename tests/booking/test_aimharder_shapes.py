@@ -80,16 +80,17 @@ async def test_login_sends_username_fingerprint_and_reads_the_cookie_and_roles()
     assert "cookie-value" not in repr(got)
 
 
-@pytest.mark.parametrize("body, status, cookie", [
-    ({"error": {"message": "Usuario o contraseña incorrectos"}}, 200, False),  # XAN
-    ({"data": {"auth": {"authOK": False}, "userData": {}}}, 200, False),  # EPG, MCP-A
-    (LOGIN_OK, 200, False),  # ALBV, KIRU: no amhrdrauth, no login
-    ({"error": "loginErrors"}, 401, False),
+@pytest.mark.parametrize("body, status, cookies", [
+    # XAN: an error object, even with a session cookie set
+    ({"error": {"message": "Usuario o contraseña incorrectos"}}, 200, [("set-cookie", COOKIE)]),
+    ({"data": {"auth": {"authOK": False}, "userData": {}}}, 200, [("set-cookie", COOKIE)]),
+    (LOGIN_OK, 200, []),  # ALBV, KIRU: authOK but no amhrdrauth is no login
+    ({"error": "loginErrors"}, 401, []),
 ])
-async def test_every_refusal_shape_is_invalid_credentials(body: object, status: int,
-                                                          cookie: bool) -> None:
+async def test_every_refusal_shape_is_invalid_credentials(
+        body: object, status: int, cookies: list[tuple[str, str]]) -> None:
     with pytest.raises(InvalidCredentials) as caught:
-        await client(answer(body, status)).login("a@b.es", "secret-pw", FP)
+        await client(answer(body, status, headers=cookies)).login("a@b.es", "secret-pw", FP)
     assert "secret-pw" not in str(caught.value)
 
 

@@ -6,7 +6,9 @@ injected clock, the fake box on loopback answers with real sessions.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -19,14 +21,14 @@ from models.users import AccountStatus, User
 from tests.servers import ServerThread
 
 
-async def box_calls(services: Services, url: str) -> dict[str, int]:
+async def box_requests(url: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=url) as control:
-        requests = (await control.get("/_fake/requests")).json()
-    counts: dict[str, int] = {}
-    for r in requests:
-        name = str(r["path"]).rsplit("/", 1)[-1]
-        counts[name] = counts.get(name, 0) + 1
-    return counts
+        return (await control.get("/_fake/requests")).json()  # type: ignore[no-any-return]
+
+
+async def box_calls(url: str) -> dict[str, int]:
+    """How many of each AimHarder endpoint the box answered (login, whoami, …)."""
+    return dict(Counter(str(r["path"]).rsplit("/", 1)[-1] for r in await box_requests(url)))
 
 
 async def test_one_prebooking_a_day_costs_a_login_or_two_not_one_every_20_minutes(
@@ -54,7 +56,7 @@ async def test_one_prebooking_a_day_costs_a_login_or_two_not_one_every_20_minute
                     await accounts.fresh_session(account, aimharder=services.aimharder,
                                                  vault=services.vault, firing=True,
                                                  now=opens_at - timedelta(seconds=5))
-    calls = await box_calls(services, fakebox_server.url)
+    calls = await box_calls(fakebox_server.url)
     # connect's login, and after the box ended every session one renewal (or one login)
     assert calls.get("login", 0) + calls.get("tokenUpdate", 0) <= 3, calls
     assert calls.get("login", 0) <= 2, calls
@@ -86,10 +88,10 @@ async def test_a_dead_session_is_renewed_else_logged_in_again(
     assert again.fingerprint == fingerprint  # the same device on every login
     account = await accounts.account_for(user)
     assert account.status is AccountStatus.ACTIVE and account.session_checked_at is not None
-    calls = await box_calls(services, fakebox_server.url)
+    calls = await box_calls(fakebox_server.url)
     assert calls["login"] == 2 and calls["tokenUpdate"] == 2, calls
-    logins = [r for r in (await httpx.AsyncClient(base_url=fakebox_server.url).get(
-        "/_fake/requests")).json() if str(r["path"]).endswith("/api/login")]
+    logins = [r for r in await box_requests(fakebox_server.url)
+              if str(r["path"]).endswith("/api/login")]
     assert {r["json"]["fingerprint"] for r in logins} == {fingerprint}
 
 
