@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.admin import qstash_health_route
 from api.auth import TokenVerifier
-from api.graphql import GraphQLApp
+from api.graphql import GraphiQLPrefill, GraphQLApp
 from api.logging import protect_secrets, with_log_context
 from api.metrics_route import metrics_route
 from api.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestContextMiddleware
@@ -59,7 +59,9 @@ def token_verifier(settings: Settings) -> TokenVerifier:
                          issuer=settings.auth_jwt_issuer, max_ttl_s=settings.auth_jwt_max_ttl_s)
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -> Starlette:
+    """The API. `graphiql`: what GraphiQL opens with (dev only; `prebook dev` passes its demo
+    operations and token)."""
     protect_secrets()
     registry = with_log_context(build_registry())
 
@@ -87,6 +89,7 @@ def create_app(settings: Settings) -> Starlette:
         verifier=token_verifier(settings),
         graphql_ide=None if settings.is_production else "graphiql",
         production=settings.is_production,
+        graphiql=graphiql,
         sockets=SocketPolicy(init_timeout_s=settings.ws_init_timeout_s,
                              anonymous_s=settings.ws_anonymous_s,
                              max_per_user=settings.ws_max_per_user),

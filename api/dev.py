@@ -10,12 +10,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from starlette.applications import Starlette
 
+from api.app import create_app
 from api.auth import mint_token
+from api.graphql import GraphiQLPrefill
 from api.settings import AIMHARDER_URL_VARIABLES, Settings
 
 DEMO_EMAIL = "athlete@example.com"
@@ -24,6 +28,9 @@ DEMO_BOX_ID = "10001"
 DEMO_SUBDOMAIN = "demo"
 DEMO_TZ = ZoneInfo("Europe/Madrid")
 DEMO_OPENS_IN = timedelta(seconds=45)
+# The password goes in the variables pane, never in the document: a document is what error
+# logs and proxies may show.
+DEMO_VARIABLES = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -94,13 +101,18 @@ def create_demo_class(fakebox_url: str, opens_in: timedelta = DEMO_OPENS_IN) -> 
     return {**body, **answer.json()}
 
 
-def _banner(settings: Settings, token: str, demo: dict[str, str]) -> str:
-    graphiql = f"http://{settings.host}:{settings.port}/graphql"
-    example = (
-        # The password goes in the variables pane, never in the document: a document is what
-        # error logs and proxies may show.
-        "mutation Connect($password: String!) {\n"
-        f'  connectAimharder(input: {{email: "{DEMO_EMAIL}", password: $password}}) {{\n'
+def dev_token(settings: Settings) -> str:
+    """The demo user's JWT, signed with the settings' secret."""
+    return mint_token(email=DEMO_EMAIL, secret=str(settings.auth_jwt_secret))
+
+
+def demo_operations(demo: Mapping[str, str]) -> str:
+    """The example operations, in the order a newcomer runs them (Connect takes
+    DEMO_VARIABLES); `demo` is the demo class `create_demo_class` made."""
+    return (
+        "query Me {\n  me { email aimharder { status boxes { id name timezone } } }\n}\n\n"
+        "mutation Connect($email: String!, $password: String!) {\n"
+        "  connectAimharder(input: {email: $email, password: $password}) {\n"
         "    __typename ... on AimharderAccount { email boxes { id name timezone } }\n"
         "    ... on InvalidCredentials { message }\n  }\n}\n\n"
         "query Classes {\n"
@@ -114,10 +126,25 @@ def _banner(settings: Settings, token: str, demo: dict[str, str]) -> str:
         "query Status {\n  prebookings(first: 5) { edges { node { id status outcome bookState "
         "firedAt latenessMs } } }\n}"
     )
+
+
+def graphiql_prefill(token: str, demo: Mapping[str, str]) -> GraphiQLPrefill:
+    """GraphiQL opens with the example operations, their variables and the demo user's JWT."""
+    return GraphiQLPrefill(query=demo_operations(demo), variables=DEMO_VARIABLES,
+                           headers={"Authorization": f"Bearer {token}"})
+
+
+def dev_app(settings: Settings, token: str, demo: Mapping[str, str]) -> Starlette:
+    """The API as `prebook dev` serves it: GraphiQL filled in with what the banner prints."""
+    return create_app(settings, graphiql=graphiql_prefill(token, demo))
+
+
+def _banner(settings: Settings, token: str, demo: Mapping[str, str]) -> str:
+    graphiql = f"http://{settings.host}:{settings.port}/graphql"
     return "\n".join([
         "",
         "prebook dev is running (nothing outside this machine is contacted):",
-        f"  GraphiQL     {graphiql}",
+        f"  GraphiQL     {graphiql}  (opens with the operations, variables and JWT below)",
         f"  localqstash  {settings.qstash_url}",
         f"  fake box     {settings.aimharder_login_url}  (account {DEMO_EMAIL} / {DEMO_PASSWORD})",
         f"  database     {settings.database_url}",
@@ -126,12 +153,12 @@ def _banner(settings: Settings, token: str, demo: dict[str, str]) -> str:
         json.dumps({"Authorization": f"Bearer {token}"}),
         "",
         "Variables (GraphiQL variables pane, for Connect):",
-        json.dumps({"password": DEMO_PASSWORD}),
+        json.dumps(DEMO_VARIABLES),
         "",
         f"Demo class {demo['id']} ({demo['day']} {demo['time']}) opens for booking at "
         f"{demo['opensAt']}, about a minute from now. Example operations:",
         "",
-        example,
+        demo_operations(demo),
         "",
     ])
 
@@ -139,7 +166,6 @@ def _banner(settings: Settings, token: str, demo: dict[str, str]) -> str:
 def run_dev(settings: Settings) -> int:
     import uvicorn
 
-    from api.app import create_app
     from api.serve import uvicorn_limits
     from models.migrate import apply_migrations
 
@@ -187,9 +213,10 @@ def run_dev(settings: Settings) -> int:
         if fake_urls:
             _wait_ready(f"{fakebox_url}/_fake/requests")
             demo = create_demo_class(fakebox_url)
-        token = mint_token(email=DEMO_EMAIL, secret=str(settings.auth_jwt_secret))
+        token = dev_token(settings)
         server = uvicorn.Server(uvicorn.Config(
-            create_app(settings), host=settings.host, port=settings.port, log_level="info",
+            dev_app(settings, token, demo), host=settings.host, port=settings.port,
+            log_level="info",
             **uvicorn_limits(settings),  # the same frame and connection limits as production
         ))
 

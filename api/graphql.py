@@ -1,12 +1,13 @@
 """The GraphQL endpoint: Strawberry's ASGI view with our context, request limits, production
 hardening, websocket authentication and lifetime, the GraphQL-over-HTTP media type and an
-offline GraphiQL."""
+offline GraphiQL (which `prebook dev` opens with its demo operations and token filled in)."""
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -49,7 +50,60 @@ MAX_OPERATIONS_PER_SOCKET = 20
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
+# The page reads what to open with from a JSON data block, never from script text: the inline
+# script stays the same bytes whatever the token (a script hash in a Content-Security-Policy
+# keeps matching), and a data block is not executed.
+PREFILL_ELEMENT_ID = "prebook-graphiql"
+_READ_PREFILL = (
+    "      const PREBOOK = JSON.parse(\n"
+    f'        (document.getElementById("{PREFILL_ELEMENT_ID}") || {{}}).textContent || "{{}}",\n'
+    "      );\n"
+)
+# (anchor in Strawberry's GraphiQL page, replacement): each anchor occurs exactly once.
+_PAGE_EDITS = (
+    ("      const EXAMPLE_QUERY = `", _READ_PREFILL + "      const EXAMPLE_QUERY = `"),
+    ("parameters.q || EXAMPLE_QUERY", "parameters.q || PREBOOK.query || EXAMPLE_QUERY"),
+    ("parameters.variables,", "parameters.variables || PREBOOK.variables,"),
+    ("React.useState(parameters.headers)", "React.useState(parameters.headers || PREBOOK.headers)"),
+    ("shouldPersistHeaders: true,",
+     "shouldPersistHeaders: true,\n          defaultHeaders: PREBOOK.headers,"),
+)
+
 ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
+
+
+@dataclass(frozen=True)
+class GraphiQLPrefill:
+    """What GraphiQL opens with: a document of operations, their variables and the request
+    headers (a token, so kept out of the repr)."""
+
+    query: str
+    variables: Mapping[str, object]
+    headers: Mapping[str, str] = field(repr=False)
+
+    def as_script_data(self) -> str:
+        """The JSON for the page's data block; `<`, `>` and `&` escaped, so no value can close
+        the element or open another."""
+        data = {"query": self.query, "variables": json.dumps(dict(self.variables), indent=2),
+                "headers": json.dumps(dict(self.headers), indent=2)}
+        text = json.dumps(data)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def graphiql_page(page: str, prefill: GraphiQLPrefill | None) -> str:
+    """Strawberry's GraphiQL page, reading its editors' first contents from the data block that
+    `prefill` becomes (without one, the page opens as Strawberry's does)."""
+    for anchor, replacement in _PAGE_EDITS:
+        if page.count(anchor) != 1:
+            raise RuntimeError(f"Strawberry's GraphiQL page changed: {anchor!r} is not in it once")
+        page = page.replace(anchor, replacement)
+    if prefill is None:
+        return page
+    block = (f'<script type="application/json" id="{PREFILL_ELEMENT_ID}">'
+             f"{prefill.as_script_data()}</script>")
+    if page.count("<body>") != 1:
+        raise RuntimeError("Strawberry's GraphiQL page changed: no single <body>")
+    return page.replace("<body>", f"<body>\n    {block}")
 
 
 def request_limits() -> list[ExtensionFactory]:
@@ -125,7 +179,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def __init__(self, schema: strawberry.Schema, *, verifier: TokenVerifier,
                  production: bool = False, sockets: SocketPolicy | None = None,
-                 **kwargs: Any) -> None:
+                 graphiql: GraphiQLPrefill | None = None, **kwargs: Any) -> None:
         extensions = request_limits()
         extensions.append(lambda: ClientErrors(production=production))
         if production:
@@ -141,13 +195,16 @@ class GraphQLApp(GraphQL[Context, None]):
             **kwargs,
         )
         self._verifier = verifier
+        # Never in production, whatever the caller passes: the prefill carries a token.
+        self._graphiql = None if production else graphiql
 
     def decode_json(self, data: str | bytes) -> object:
         return bounded_json(data)
 
     @cached_property
     def graphql_ide_html(self) -> str:
-        return super().graphql_ide_html.replace(CDN_PREFIX, LOCAL_PREFIX)
+        page = super().graphql_ide_html.replace(CDN_PREFIX, LOCAL_PREFIX)
+        return graphiql_page(page, self._graphiql) if self.graphql_ide == "graphiql" else page
 
     async def get_context(
         self, request: Request | WebSocket, response: Any

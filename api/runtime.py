@@ -64,7 +64,9 @@ def build_services(settings: Settings, http: httpx.AsyncClient) -> Services:
         qstash_enabled=settings.qstash_enabled,
         policy=Policy(retention_days=settings.retention_days,
                       missed_after_s=settings.missed_after_s,
-                      stuck_after_s=settings.stuck_after_s),
+                      stuck_after_s=settings.stuck_after_s,
+                      watch_interval_s=settings.watch_interval_s,
+                      rule_horizon_days=settings.rule_horizon_days),
         mailer=Mailer(str(settings.smtp_url), settings.smtp_from) if settings.smtp_url else None,
     )
 

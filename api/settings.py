@@ -92,6 +92,8 @@ class Settings:
     retention_days: int = 90
     missed_after_s: float = 60.0
     stuck_after_s: float = 180.0
+    watch_interval_s: float = 60.0
+    rule_horizon_days: int = 8
     sync_schedules_on_startup: bool = False
     smtp_url: Secret | None = field(default=None, repr=False)
     smtp_from: str = "prebook <noreply@prebook.local>"
@@ -133,6 +135,10 @@ class Settings:
             raise SettingsError("PREBOOK_LEAD_SECONDS must be at least 1")
         if self.retention_days < 1:
             raise SettingsError("PREBOOK_RETENTION_DAYS must be at least 1")
+        if self.watch_interval_s < 1:
+            raise SettingsError("PREBOOK_WATCH_INTERVAL_S must be at least 1")
+        if not 1 <= self.rule_horizon_days <= 60:
+            raise SettingsError("PREBOOK_RULE_HORIZON_DAYS must be between 1 and 60")
         if self.workers < 1:
             raise SettingsError("PREBOOK_WORKERS must be at least 1")
         if self.max_body_bytes < 1024:
@@ -254,6 +260,12 @@ class Settings:
             stuck_after_s=_number(
                 "PREBOOK_STUCK_AFTER_S", env.get("PREBOOK_STUCK_AFTER_S", "180"), float
             ),
+            watch_interval_s=_number(
+                "PREBOOK_WATCH_INTERVAL_S", env.get("PREBOOK_WATCH_INTERVAL_S", "60"), float
+            ),
+            rule_horizon_days=int(_number(
+                "PREBOOK_RULE_HORIZON_DAYS", env.get("PREBOOK_RULE_HORIZON_DAYS", "8"), int
+            )),
             sync_schedules_on_startup=_bool(
                 "PREBOOK_SYNC_SCHEDULES", env.get("PREBOOK_SYNC_SCHEDULES", "false")
             ),

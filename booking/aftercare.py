@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from datetime import UTC, datetime, timedelta
 
 from booking.notifications import notify
 from booking.opening import class_start, localize, parse_time_range
+from booking.outcomes import Outcome, strip_html
 from booking.services import Services
+from booking.texts import OUTCOMES, class_label, detect_language, outcome_text, render
 from jobs.catalog import BOOKING_FOLLOWUP, BOOKING_REMINDER
 from jobs.client import PublishFailed
 from jobs.payloads import PrebookingRef, PrebookingReminder
 from models.prebookings import Prebooking, PrebookingStatus
+from models.users import Language, User
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +39,62 @@ def class_times(prebooking: Prebooking) -> tuple[datetime, datetime] | None:
     return localize(start_local, tz).astimezone(UTC), localize(end_local, tz).astimezone(UTC)
 
 
-def _label(prebooking: Prebooking) -> str:
-    name = prebooking.class_name or f"class {prebooking.class_id}"
-    return f"{name} on {prebooking.day.isoformat()} {prebooking.class_time or ''}".strip()
+def label(prebooking: Prebooking, language: Language) -> str:
+    """How the texts name the prebooking's class, in `language`."""
+    return class_label(language, name=prebooking.class_name, class_id=prebooking.class_id,
+                       day=prebooking.day, class_time=prebooking.class_time)
+
+
+def box_message(prebooking: Prebooking) -> str | None:
+    """The box's own words in the prebooking's last answer (`errorMssg`, written in the
+    language of the member's AimHarder account), if it had any."""
+    try:
+        payload = json.loads(prebooking.raw_answer or "")
+    except ValueError:
+        return None
+    message = payload.get("errorMssg") if isinstance(payload, dict) else None
+    return (strip_html(message) or None) if isinstance(message, str) else None
+
+
+async def learn_box_language(user: User, message: str | None) -> None:
+    """Remember the language the box writes to this member in, the first time one of its
+    messages tells (the default for their texts until they choose one)."""
+    if user.box_language is not None or not message:
+        return
+    language = detect_language(message)
+    if language is None:
+        return
+    await User.filter(id=user.id, box_language=None).update(box_language=language)
+    user.box_language = language
+
+
+# Outcomes whose phrase says less than the box's own words.
+_VAGUE = frozenset({None, Outcome.UNKNOWN.value, Outcome.BOX_RULE.value})
+
+
+def failure_reason(prebooking: Prebooking, language: Language) -> str:
+    """Why a prebooking failed, for its user: the box's words when they are in `language`
+    (or say more than the outcome), else the outcome's phrase; prebook's own detail, in
+    English, only beside a technical error."""
+    message = box_message(prebooking)
+    if message and (prebooking.outcome in _VAGUE or detect_language(message) is language):
+        return message
+    if prebooking.outcome in OUTCOMES and prebooking.outcome not in _VAGUE:
+        return outcome_text(language, prebooking.outcome)
+    generic = outcome_text(language, prebooking.outcome)
+    return f"{generic} ({prebooking.error_message})" if prebooking.error_message else generic
+
+
+def outcome_note(prebooking: Prebooking, language: Language) -> tuple[str, str]:
+    """(title, body) telling the user how a COMPLETED or FAILED prebooking ended."""
+    named = label(prebooking, language)
+    if prebooking.status is not PrebookingStatus.COMPLETED:
+        return render(language, "outcome.failed", label=named,
+                      reason=failure_reason(prebooking, language))
+    if prebooking.outcome == Outcome.WAITLISTED:
+        return render(language, "outcome.waitlisted", label=named)
+    return render(language, "outcome.booked", label=named, outcome=prebooking.outcome,
+                  lateness_ms=prebooking.lateness_ms)
 
 
 async def after_final(prebooking: Prebooking, *, services: Services) -> None:
@@ -46,14 +103,8 @@ async def after_final(prebooking: Prebooking, *, services: Services) -> None:
     Called by `booking.lifecycle.move` on those transitions; safe to call again (each
     notification and job is deduplicated)."""
     await prebooking.fetch_related("user")
-    label = _label(prebooking)
-    if prebooking.status is PrebookingStatus.COMPLETED:
-        title, body = f"Booked: {label}", (
-            f"prebook booked {label} ({prebooking.outcome}), "
-            f"{prebooking.lateness_ms or 0:.1f} ms after the window opened.")
-    else:
-        title = f"Could not book: {label}"
-        body = f"prebook could not book {label}: {prebooking.error_message or prebooking.outcome}"
+    await learn_box_language(prebooking.user, box_message(prebooking))
+    title, body = outcome_note(prebooking, prebooking.user.effective_language)
     await notify(prebooking.user, kind="OUTCOME", title=title, body=body,
                  prebooking_id=prebooking.id, dedup_key=f"outcome-{prebooking.id}",
                  mailer=services.mailer)
@@ -86,28 +137,27 @@ async def schedule_reminders(prebooking: Prebooking, *, services: Services) -> l
     return scheduled
 
 
-async def _tell_booked(prebooking_id: object, kind: str, dedup: str, title: str, body: str,
+async def _tell_booked(prebooking_id: object, kind: str, dedup: str, key: str,
                        *, services: Services) -> str:
-    """Notify about a booked class; `{label}` in title and body names it. Skipped when the
-    prebooking is gone or no longer booked (the reminder was due after a change)."""
+    """Notify about a booked class with the text `key` (its one parameter, `label`, names
+    the class). Skipped when the prebooking is gone or no longer booked (the reminder was
+    due after a change)."""
     prebooking = await Prebooking.get_or_none(id=prebooking_id).prefetch_related("user")
     if prebooking is None or prebooking.status is not PrebookingStatus.COMPLETED:
         return "skipped"
-    label = _label(prebooking)
-    await notify(prebooking.user, kind=kind, title=title.format(label=label),
-                 body=body.format(label=label), prebooking_id=prebooking.id,
-                 dedup_key=f"{dedup}-{prebooking.id}", mailer=services.mailer)
+    language = prebooking.user.effective_language
+    title, body = render(language, key, label=label(prebooking, language))
+    await notify(prebooking.user, kind=kind, title=title, body=body,
+                 prebooking_id=prebooking.id, dedup_key=f"{dedup}-{prebooking.id}",
+                 mailer=services.mailer)
     return "sent"
 
 
 async def remind(prebooking_id: object, hours_before: int, *, services: Services) -> str:
-    return await _tell_booked(
-        prebooking_id, "REMINDER", f"reminder-{hours_before}h", f"In {hours_before} h: {{label}}",
-        f"Reminder: {{label}} starts in {hours_before} hour(s).", services=services)
+    return await _tell_booked(prebooking_id, "REMINDER", f"reminder-{hours_before}h",
+                              f"reminder.{hours_before}", services=services)
 
 
 async def follow_up(prebooking_id: object, *, services: Services) -> str:
-    return await _tell_booked(
-        prebooking_id, "FOLLOWUP", "followup", "How was it? {label}",
-        "{label} is over. prebook can book your next one the instant it opens.",
-        services=services)
+    return await _tell_booked(prebooking_id, "FOLLOWUP", "followup", "followup",
+                              services=services)

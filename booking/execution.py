@@ -108,10 +108,10 @@ async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionR
         await lifecycle.move(prebooking.id, source=PrebookingStatus.EXECUTING,
                              target=PrebookingStatus.PENDING, services=services)
         raise ExecutionDeferred(f"AimHarder unavailable before firing: {exc}") from exc
-    return await _fire(services, prebooking, account, session)
+    return await fire(services, prebooking, account, session)
 
 
-async def _fire(
+async def fire(
     services: Services,
     prebooking: Prebooking,
     account: accounts.AimharderAccount,
@@ -122,7 +122,7 @@ async def _fire(
     def prepare(s: AimharderSession) -> httpx.Request:
         return aimharder.prepare_book(
             s, subdomain=prebooking.box_subdomain, class_id=prebooking.class_id,
-            day=prebooking.day, family_id=prebooking.family_id,
+            day=prebooking.day, family_id=prebooking.family_id, insist=prebooking.waitlist,
         )
 
     shot = Shot(prepare(session), answer_timeout_s=timing.answer_timeout_s,
@@ -181,25 +181,32 @@ async def record_outcome(
     volley: Volley | None = None,
     outcome: Outcome | None = None,
 ) -> ExecutionReport:
-    """Move an EXECUTING prebooking to its final state with what happened (lifecycle)."""
+    """Move an EXECUTING prebooking to its final state with what happened (lifecycle).
+
+    A FULL answer to a prebooking with `watch_if_full` moves it to WATCHING instead (the
+    lifecycle plans the next check). On a watch check (`watch_checks` > 0) the figures of the
+    opening (sent, lateness, gate) are kept: they describe the opening, not the check."""
     if answer is not None:
         outcome = classify(answer)
     success = outcome is not None and is_success(outcome) and error is None
+    watch_check = prebooking.watch_checks > 0
     facts: dict[str, object] = {"attempts": attempts,
                                 "outcome": outcome.value if outcome else None}
     if answer is not None:
         facts.update(book_state=answer.book_state, booking_id=answer.booking_id,
                      box_date_header=answer.date_header, raw_answer=answer.raw,
                      answered_at=_from_ns(answer.received_at_ns))
-    if first_sent_ns is not None:
+    if first_sent_ns is not None and not watch_check:
         facts.update(fired_at=_from_ns(first_sent_ns),
                      lateness_ms=(first_sent_ns - _ns(prebooking.opens_at)) / 1e6)
-    if volley is not None:
+    if volley is not None and not watch_check:
         facts.update(gate_position=volley.position, gate_size=volley.size,
                      gate_spread_ms=volley.spread_ms)
     if not success:
         facts["error_message"] = error or _describe(answer)
     target = PrebookingStatus.COMPLETED if success else PrebookingStatus.FAILED
+    if outcome is Outcome.FULL and error is None and prebooking.watch_if_full:
+        target = PrebookingStatus.WATCHING
     row = await lifecycle.move(prebooking.id, source=PrebookingStatus.EXECUTING, target=target,
                                services=services, facts=facts)
     if row is None:  # something else (the dead-letter reconcile, the sweep) ended it first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from booking import accounts, aftercare, dead_letters, maintenance
+from booking import accounts, aftercare, dead_letters, maintenance, materialise, watching
 from booking.execution import ExecutionDeferred, execute
 from booking.services import Services
 from booking.sweep import sweep
@@ -26,6 +26,14 @@ async def execute_prebooking(ctx: JobContext[Services], payload: ExecutePrebooki
     except ExecutionDeferred as exc:
         raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
     return report.as_json()
+
+
+async def watch_prebooking(ctx: JobContext[Services], payload: PrebookingRef) -> Any:
+    return (await watching.check(payload.prebooking_id, services=ctx.services)).as_json()
+
+
+async def materialise_rules(ctx: JobContext[Services], payload: NoPayload) -> Any:
+    return (await materialise.run(ctx.services)).as_json()
 
 
 async def refresh_sessions(ctx: JobContext[Services], payload: NoPayload) -> Any:
@@ -67,6 +75,8 @@ async def delete_account(ctx: JobContext[Services], payload: DeleteAccount) -> A
 def build_registry() -> Registry:
     return Registry([
         bind(catalog.EXECUTE_PREBOOKING, execute_prebooking),
+        bind(catalog.WATCH_PREBOOKING, watch_prebooking),
+        bind(catalog.RULES_MATERIALISE, materialise_rules),
         bind(catalog.SESSIONS_REFRESH, refresh_sessions),
         bind(catalog.PREBOOKINGS_SWEEP, sweep_prebookings),
         bind(catalog.DLQ_RECONCILE, reconcile_dlq),

@@ -1,16 +1,18 @@
 """The prebooking state machine, and the one function every path uses to move a prebooking.
 
     PENDING ──claim──▶ EXECUTING ──answer──▶ COMPLETED | FAILED
-       │                  │  └──release (nothing fired)──▶ PENDING
-       ├──cancel, account deletion──▶ CANCELLED
+       │                  │  ├──release (nothing fired)──▶ PENDING
+       │                  │  └──FULL, watchIfFull──▶ WATCHING ──check claims──▶ EXECUTING
+       ├──cancel, account deletion──▶ CANCELLED ◀──cancel── WATCHING ──class started, lost──▶ FAILED
        └──missed, publish failure, dead letter──▶ FAILED        (EXECUTING ──dead letter──▶ FAILED)
+    COMPLETED ──cancelBooking (cancelled at the box)──▶ CANCELLED
 
 `move` is a conditional UPDATE from the states the caller expects, so two paths racing for one
 prebooking (a delivery and a cancel, two deliveries, the sweep and a late delivery) cannot both
 win. Whatever must happen on a transition happens here, once: the facts of the transition, the
 live-uniqueness key cleared when the prebooking can no longer book, the transitions metric (and
 the outcome metric for final states), the subscription event, and for COMPLETED or FAILED the
-user's notification and the reminders.
+user's notification and the reminders; for WATCHING the next check.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 
 from booking.aftercare import after_final
 from booking.services import Services
+from booking.watch_plan import next_check
 from jobs.metrics import metrics
 from models.prebookings import Prebooking, PrebookingStatus
 
@@ -28,11 +31,14 @@ Status = PrebookingStatus
 
 LEGAL: Mapping[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.EXECUTING, Status.CANCELLED, Status.FAILED}),
-    Status.EXECUTING: frozenset({Status.PENDING, Status.COMPLETED, Status.FAILED}),
-    Status.COMPLETED: frozenset(),
+    Status.EXECUTING: frozenset({Status.PENDING, Status.COMPLETED, Status.FAILED,
+                                 Status.WATCHING}),
+    Status.WATCHING: frozenset({Status.EXECUTING, Status.CANCELLED, Status.FAILED}),
+    Status.COMPLETED: frozenset({Status.CANCELLED}),
     Status.FAILED: frozenset(),
     Status.CANCELLED: frozenset(),
 }
+# Ended: nothing more will be fired (a COMPLETED booking may still be cancelled at the box).
 FINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 # These can never book again, so the class is free for a new prebooking of the user's.
 _RELEASES_KEY = frozenset({Status.FAILED, Status.CANCELLED})
@@ -64,8 +70,10 @@ async def move(
     changes: dict[str, object] = {**(facts or {}), "status": target}
     if target is Status.EXECUTING:
         changes.setdefault("claimed_at", now or datetime.now(UTC))
-    elif target is Status.PENDING:
+    elif target in (Status.PENDING, Status.WATCHING):
         changes["claimed_at"] = None
+    if target is Status.CANCELLED:
+        changes.setdefault("cancelled_at", now or datetime.now(UTC))
     if target in _RELEASES_KEY:
         changes["dedup_key"] = None
     changes["updated_at"] = now or datetime.now(UTC)
@@ -85,4 +93,6 @@ async def move(
     services.events.publish(user_id=row.user_id, prebooking_id=row.id)  # type: ignore[attr-defined]
     if target in (Status.COMPLETED, Status.FAILED):
         await after_final(row, services=services)
+    elif target is Status.WATCHING:
+        await next_check(row, services=services)
     return row

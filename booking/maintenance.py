@@ -12,6 +12,7 @@ from typing import Any
 from booking import lifecycle
 from booking.notifications import notify
 from booking.services import Services
+from booking.texts import render
 from jobs.catalog import EXECUTE_PREBOOKING
 from jobs.client import PublishFailed
 from jobs.payloads import ExecutePrebooking
@@ -55,11 +56,11 @@ async def weekly_report(services: Services, *, now: datetime | None = None) -> i
         user = items[0].user
         booked = [p for p in items if p.status is PrebookingStatus.COMPLETED]
         lateness = [p.lateness_ms for p in items if p.lateness_ms is not None]
-        median = f"{statistics.median(lateness):.1f} ms" if lateness else "n/a"
-        body = (f"This week: {len(items)} prebooking(s), {len(booked)} booked, "
-                f"{sum(p.status is PrebookingStatus.FAILED for p in items)} failed; "
-                f"median lateness {median}.")
-        note = await notify(user, kind="REPORT", title="Your week with prebook", body=body,
+        title, body = render(
+            user.effective_language, "report.weekly", total=len(items), booked=len(booked),
+            failed=sum(p.status is PrebookingStatus.FAILED for p in items),
+            median_ms=statistics.median(lateness) if lateness else None)
+        note = await notify(user, kind="REPORT", title=title, body=body,
                             dedup_key=f"report-{week.year}-{week.week}-{user.id}",
                             mailer=services.mailer)
         sent += note is not None

@@ -124,6 +124,7 @@ class Outcome(StrEnum):
     LOGGED_OUT = "LOGGED_OUT"  # {"logout": 1}
     ACCESS_BLOCKED = "ACCESS_BLOCKED"  # HTTP 403 or an HTML page: this server's network refused
     UNKNOWN = "UNKNOWN"  # anything else, including 5xx and bodies that are not JSON
+    CANCELLED_AT_BOX = "CANCELLED_AT_BOX"  # booked, then cancelled at the box (cancelBooking)
 
 
 _BY_STATE = {

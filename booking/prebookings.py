@@ -27,8 +27,9 @@ from models.users import AimharderBox, User
 log = logging.getLogger(__name__)
 
 MAX_ID_LENGTH = 64
-# A user may have this many prebookings waiting at once; more is abuse, not training.
-MAX_PENDING_PER_USER = 25
+# A user may have this many prebookings waiting at once; more is abuse, not training. Weekly
+# rules count too: a week and a day of a daily rule is 8.
+MAX_PENDING_PER_USER = 50
 
 
 class ValidationFailed(Exception):
@@ -36,6 +37,10 @@ class ValidationFailed(Exception):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class PendingCapReached(ValidationFailed):
+    """The user has MAX_PENDING_PER_USER prebookings waiting already."""
 
 
 class ClassNotFound(Exception):
@@ -72,6 +77,8 @@ class NewPrebooking:
     day: date
     family_id: str | None = None
     opens_at: datetime | None = None
+    waitlist: bool = False  # ask for the waiting list (`insist=1`) when full
+    watch_if_full: bool = False  # FULL at the opening: keep watching for a freed place
 
     def validated(self) -> NewPrebooking:
         for name, value in (("boxId", self.box_id), ("classId", self.class_id)):
@@ -93,6 +100,7 @@ class NewPrebooking:
         return NewPrebooking(
             self.box_id.strip(), self.class_id.strip(), self.day, self.family_id,
             self.opens_at.astimezone(UTC) if self.opens_at else None,
+            self.waitlist, self.watch_if_full,
         )
 
 
@@ -108,15 +116,17 @@ async def box_of(account: accounts.AimharderAccount, box_id: str) -> AimharderBo
 
 
 async def list_classes(
-    user: User, *, box_id: str, day: date, services: Services
+    user: User, *, box_id: str, day: date, services: Services, family_id: str | None = None
 ) -> tuple[AimharderBox, list[ClassInfo]]:
     account = await accounts.account_for(user)
     box = await box_of(account, box_id)
     session = await accounts.fresh_session(
         account, aimharder=services.aimharder, vault=services.vault
     )
+    if family_id is not None and (len(family_id) > MAX_ID_LENGTH or not family_id.isalnum()):
+        raise ValidationFailed("familyId", "must be a short AimHarder id (letters and digits)")
     classes = await services.aimharder.list_classes(
-        session, subdomain=box.subdomain, box_id=box.box_id, day=day
+        session, subdomain=box.subdomain, box_id=box.box_id, day=day, family_id=family_id
     )
     return box, classes
 
@@ -148,14 +158,41 @@ async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebo
     gym_class = next((c for c in classes if c.id == new.class_id), None)
     if gym_class is None:
         raise ClassNotFound(f"class {new.class_id} is not on {new.day.isoformat()} at this box")
+    return await place(user, new, box, gym_class, session, services=services)
 
+
+async def place(
+    user: User,
+    new: NewPrebooking,
+    box: AimharderBox,
+    gym_class: ClassInfo,
+    session: AimharderSession,
+    *,
+    services: Services,
+    rule_id: uuid.UUID | None = None,
+) -> Prebooking:
+    """Store and schedule a prebooking of a class already found on the box's list: at the
+    opening given, else the box's known window, else the one discovery finds. `rule_id`: the
+    weekly rule placing it (booking.materialise); the database keeps one per rule and day."""
+    new = new.validated()
+    if rule_id is not None:  # the rule job's own checks, before discovery asks the box
+        if await Prebooking.exists(rule_id=rule_id, day=new.day):
+            raise Duplicate(await Prebooking.get_or_none(rule_id=rule_id, day=new.day))
+        existing = await Prebooking.get_or_none(dedup_key=_dedup_key(user, new))
+        if existing is not None:
+            raise Duplicate(existing)
+        await _within_pending_cap(user)
+    opens_at = new.opens_at
+    if opens_at is None and rule_id is not None:  # a rule's occurrence: the box's known window
+        opens_at = known_opening(box, gym_class)
     fields = dict(
         user=user, box_id=box.box_id, box_subdomain=box.subdomain, box_timezone=box.timezone,
         class_id=gym_class.id, class_name=gym_class.name, class_time=gym_class.time,
-        day=new.day, family_id=new.family_id, dedup_key=key,
+        day=new.day, family_id=new.family_id, dedup_key=_dedup_key(user, new),
+        waitlist=new.waitlist, watch_if_full=new.watch_if_full, rule_id=rule_id,
     )
-    if new.opens_at is not None:
-        return await _store_and_schedule(fields, new.opens_at, services=services)
+    if opens_at is not None:
+        return await _store_and_schedule(fields, opens_at, services=services)
     return await _discover(fields, box, gym_class, session, services=services)
 
 
@@ -163,7 +200,7 @@ async def _within_pending_cap(user: User, db: BaseDBAsyncClient | None = None) -
     pending = await Prebooking.filter(
         user=user, status=PrebookingStatus.PENDING).using_db(db).count()
     if pending >= MAX_PENDING_PER_USER:
-        raise ValidationFailed(
+        raise PendingCapReached(
             "classId", f"you already have {pending} pending prebookings (the limit); "
             "cancel one or wait until one has run")
 
@@ -179,7 +216,10 @@ async def _insert(fields: dict[str, object], opens_at: datetime) -> Prebooking:
             return await Prebooking.create(
                 **fields, opens_at=opens_at, using_db=db)
     except IntegrityError:
-        raise Duplicate(await Prebooking.get_or_none(dedup_key=fields["dedup_key"])) from None
+        existing = await Prebooking.get_or_none(dedup_key=fields["dedup_key"])
+        if existing is None and fields.get("rule_id") is not None:
+            existing = await Prebooking.get_or_none(rule_id=fields["rule_id"], day=fields["day"])
+        raise Duplicate(existing) from None
 
 
 async def _discover(
@@ -197,6 +237,7 @@ async def _discover(
         return await aimharder.book(
             on, subdomain=box.subdomain, class_id=gym_class.id, day=fields["day"],  # type: ignore[arg-type]
             family_id=fields["family_id"],  # type: ignore[arg-type]
+            insist=bool(fields["waitlist"]),
         )
 
     answer = await attempt(session)
@@ -255,12 +296,14 @@ async def get_owned(user: User, prebooking_id: uuid.UUID) -> Prebooking | None:
 
 
 async def cancel(user: User, prebooking_id: uuid.UUID, *, services: Services) -> Prebooking:
-    """PENDING -> CANCELLED for the owner; a late delivery then finds nothing to claim."""
+    """PENDING or WATCHING -> CANCELLED for the owner; a late delivery (or the next check)
+    then finds nothing to claim."""
     prebooking = await get_owned(user, prebooking_id)
     if prebooking is None:
         raise NotFound("no such prebooking")
-    cancelled = await lifecycle.move(prebooking.id, source=PrebookingStatus.PENDING,
-                                     target=PrebookingStatus.CANCELLED, services=services)
+    cancelled = await lifecycle.move(
+        prebooking.id, source=(PrebookingStatus.PENDING, PrebookingStatus.WATCHING),
+        target=PrebookingStatus.CANCELLED, services=services)
     if cancelled is None:
         current = await Prebooking.get(id=prebooking.id)
         if current.status is PrebookingStatus.CANCELLED:

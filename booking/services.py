@@ -28,6 +28,8 @@ class Policy:
     retention_days: int = 90  # finished prebookings, ledger rows and notifications
     stuck_after_s: float = 180.0  # an EXECUTING row older than this is reconciled
     missed_after_s: float = 60.0  # a PENDING row this long past its opening was missed
+    watch_interval_s: float = 60.0  # a WATCHING prebooking is checked this often (± 20 %)
+    rule_horizon_days: int = 8  # rules place the classes that start within this many days
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The sweep: missed prebookings run late (or fail with a reason), stuck ones are reconciled."""
+"""The sweep: missed prebookings run late (or fail with a reason), stuck ones are reconciled,
+watched ones whose class began end, and watched ones whose check was lost get a new one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from booking.aftercare import class_times
 from booking.aimharder import AccessBlocked, UpstreamUnavailable
 from booking.execution import ExecutionDeferred, execute
 from booking.services import Services
+from booking.watch_plan import next_check, stale_after
 from jobs.metrics import metrics
 from models.prebookings import Prebooking, PrebookingStatus
 
@@ -25,10 +27,13 @@ class SweepReport:
     missed: list[str] = field(default_factory=list)
     reconciled: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
+    watch_ended: list[str] = field(default_factory=list)  # WATCHING, and the class began
+    watch_replanned: list[str] = field(default_factory=list)  # WATCHING with no check coming
 
     def as_json(self) -> dict[str, Any]:
         return {"executedLate": self.executed_late, "missed": self.missed,
-                "reconciled": self.reconciled, "deferred": self.deferred}
+                "reconciled": self.reconciled, "deferred": self.deferred,
+                "watchEnded": self.watch_ended, "watchReplanned": self.watch_replanned}
 
 
 async def _fail(prebooking: Prebooking, reason: str, *, from_status: PrebookingStatus,
@@ -93,7 +98,12 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
             continue  # the next sweep asks again
         found = next((c for c in classes if c.id == row.class_id), None)
         state = found.book_state if found else None
-        if state in (0, 1):
+        if state not in (0, 1) and row.watch_checks > 0:  # a watch check: keep watching
+            updated = await lifecycle.move(
+                row.id, source=PrebookingStatus.EXECUTING, target=PrebookingStatus.WATCHING,
+                services=services, facts={"error_message": "a check was interrupted"}
+            ) is not None
+        elif state in (0, 1):
             moved = await lifecycle.move(
                 row.id, source=PrebookingStatus.EXECUTING, target=PrebookingStatus.COMPLETED,
                 services=services, facts={
@@ -109,11 +119,35 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
     return done
 
 
+async def tend_watching(services: Services, now: datetime) -> tuple[list[str], list[str]]:
+    """WATCHING whose class has begun ends FAILED; one quiet for too long (its check was lost)
+    gets a new check."""
+    ended, replanned = [], []
+    quiet_since = now - stale_after(services)
+    rows = await Prebooking.filter(status=PrebookingStatus.WATCHING, updated_at__lt=quiet_since
+                                   ).order_by("updated_at").limit(BATCH)
+    for row in rows:
+        times = class_times(row)
+        if times is not None and times[0] <= now:
+            if await _fail(row, "the class started while it was still full",
+                           from_status=PrebookingStatus.WATCHING, services=services):
+                ended.append(str(row.id))
+            continue
+        if await next_check(row, services=services,
+                            replan=f"-r{int(now.timestamp())}") is not None:
+            await Prebooking.filter(id=row.id, status=PrebookingStatus.WATCHING).update(
+                updated_at=now)
+            replanned.append(str(row.id))
+    return ended, replanned
+
+
 async def sweep(services: Services, *, now: datetime | None = None) -> SweepReport:
     moment = now or datetime.now(UTC)
     report = SweepReport()
     report.executed_late, report.missed, report.deferred = await run_missed(services, moment)
     report.reconciled = await reconcile_stuck(services, moment)
-    if report.executed_late or report.missed or report.reconciled:
+    report.watch_ended, report.watch_replanned = await tend_watching(services, moment)
+    if (report.executed_late or report.missed or report.reconciled or report.watch_ended
+            or report.watch_replanned):
         log.info("sweep: %s", report.as_json())
     return report

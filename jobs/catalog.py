@@ -15,6 +15,12 @@ EXECUTE_PREBOOKING = JobDef(
     "prebooking.execute", "prebooking/execute", ExecutePrebooking,
     retries=3, retry_delay="1000", timeout="60s",  # a retry only helps while the window is young
 )
+# One check of a WATCHING prebooking (a full class): list it, book a freed place.
+WATCH_PREBOOKING = JobDef("prebooking.watch", "prebooking/watch", PrebookingRef, retries=2,
+                          timeout="60s")
+# Places the coming occurrences of every active weekly rule as prebookings.
+RULES_MATERIALISE = JobDef("rules.materialise", "rules/materialise", NoPayload, retries=1,
+                           timeout="300s")
 SESSIONS_REFRESH = JobDef("sessions.refresh", "sessions/refresh", NoPayload, timeout="120s")
 PREBOOKINGS_SWEEP = JobDef("prebookings.sweep", "prebookings/sweep", NoPayload, retries=1,
                            timeout="60s")

@@ -11,6 +11,7 @@ from jobs.catalog import (
     MAINTENANCE_CLEANUP,
     PREBOOKINGS_SWEEP,
     REPORT_WEEKLY,
+    RULES_MATERIALISE,
     SESSIONS_REFRESH,
 )
 from jobs.client import JobClient
@@ -39,6 +40,7 @@ DECLARED: tuple[ScheduleDef, ...] = (
     ScheduleDef(PREFIX + "sessions-refresh", SESSIONS_REFRESH, "*/20 * * * *"),
     ScheduleDef(PREFIX + "prebookings-sweep", PREBOOKINGS_SWEEP, "* * * * *"),
     ScheduleDef(PREFIX + "dlq-reconcile", DLQ_RECONCILE, "*/5 * * * *"),
+    ScheduleDef(PREFIX + "rules-materialise", RULES_MATERIALISE, "*/15 * * * *"),
     ScheduleDef(PREFIX + "maintenance-cleanup", MAINTENANCE_CLEANUP, "0 4 * * *",
                 "Europe/Madrid"),
     ScheduleDef(PREFIX + "report-weekly", REPORT_WEEKLY, "0 18 * * 0", "Europe/Madrid"),

@@ -9,6 +9,7 @@ from typing import Any
 MODEL_MODULES = [
     "models.users",
     "models.prebookings",
+    "models.rules",
     "models.deliveries",
     "models.notifications",
     "models.limits",

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.users import User
+
+
+class NotificationKind(StrEnum):
+    """The values of `Notification.kind`."""
+
+    OUTCOME = "OUTCOME"  # a prebooking ended (booked, waitlisted, failed, now watching)
+    REMINDER = "REMINDER"  # a booked class is 24 h or 1 h away
+    FOLLOWUP = "FOLLOWUP"  # after the class
+    REPORT = "REPORT"  # the weekly report
+    ACCOUNT = "ACCOUNT"  # the AimHarder account needs attention
+    RULE = "RULE"  # a weekly rule could not place an occurrence
 
 
 class Notification(Model):

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.users import User
 
+if TYPE_CHECKING:
+    from models.rules import Rule
+
 
 class PrebookingStatus(StrEnum):
     PENDING = "PENDING"
     EXECUTING = "EXECUTING"
+    WATCHING = "WATCHING"  # the class was full at the opening; checked until a place frees
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
@@ -33,6 +38,16 @@ class Prebooking(Model):
     day = fields.DateField()
     family_id = fields.CharField(max_length=64, null=True)
     opens_at = fields.DatetimeField()
+    # Ask for the waiting list (`insist=1`) when the class is full.
+    waitlist = fields.BooleanField(default=False)
+    # A FULL answer moves the prebooking to WATCHING instead of ending it.
+    watch_if_full = fields.BooleanField(default=False)
+    # The weekly rule that made this prebooking (one per rule and day), if any.
+    rule: fields.ForeignKeyNullableRelation[Rule] = fields.ForeignKeyField(
+        "models.Rule", related_name="prebookings", null=True, on_delete=fields.SET_NULL
+    )
+    watch_checks = fields.IntField(default=0)  # checks made while WATCHING
+    cancelled_at = fields.DatetimeField(null=True)  # cancelled here, or at the box
     # Set while the prebooking is live; unique, so a second one for the same class is refused
     # by the database itself. Cleared on cancel or failure so the user may try again.
     dedup_key = fields.CharField(max_length=255, null=True, unique=True)
@@ -59,3 +74,5 @@ class Prebooking(Model):
     class Meta:
         table = "prebookings"
         indexes = (("user", "created_at"), ("status", "opens_at"))
+        # A rule places at most one prebooking a day, however often (or concurrently) it runs.
+        unique_together = (("rule", "day"),)

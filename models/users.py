@@ -8,11 +8,31 @@ from tortoise import fields
 from tortoise.models import Model
 
 
+class Language(StrEnum):
+    """The language of a user's notifications and emails."""
+
+    ES = "es"
+    CA = "ca"
+    EN = "en"
+
+
+DEFAULT_LANGUAGE = Language.ES
+
+
 class User(Model):
     id = fields.UUIDField(primary_key=True)
     subject = fields.CharField(max_length=255, unique=True)
     email = fields.CharField(max_length=320)
+    # Chosen by the user (`updateMe`); None until then.
+    language = fields.CharEnumField(Language, max_length=2, null=True)
+    # The language the box's answers came in (its `errorMssg`), when prebook could tell.
+    box_language = fields.CharEnumField(Language, max_length=2, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    @property
+    def effective_language(self) -> Language:
+        """The user's choice, else the box's answers' language, else Spanish."""
+        return self.language or self.box_language or DEFAULT_LANGUAGE
 
     class Meta:
         table = "users"

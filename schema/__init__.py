@@ -10,9 +10,24 @@ from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
 
 from schema.context import PublicError
-from schema.mutations import Mutation
-from schema.queries import Query
+from schema.me import MeMutation
+from schema.mutations import Mutation as CoreMutation
+from schema.queries import Query as CoreQuery
+from schema.rules import RuleMutation, RuleQuery
 from schema.subscriptions import Subscription
+
+
+@strawberry.type(description="Reads of the caller's own data, and of a box's schedule. Every "
+                             "field needs a token: Authorization: Bearer <JWT>.")
+class Query(CoreQuery, RuleQuery):
+    """The root query: the fields of every query module."""
+
+
+@strawberry.type(description="Changes to the caller's own data. Expected failures are members "
+                             "of each result union; unexpected ones are masked errors.")
+class Mutation(CoreMutation, RuleMutation, MeMutation):
+    """The root mutation: the fields of every mutation module."""
+
 
 MAX_QUERY_DEPTH = 10
 

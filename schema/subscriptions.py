@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,11 +13,20 @@ from schema.context import Context, IsAuthenticated
 from schema.types import Prebooking, parse_prebooking_id
 
 
-@strawberry.type
+@strawberry.type(description="Live updates over a websocket (graphql-transport-ws); the token "
+                             "goes in the handshake's Authorization header or in "
+                             "connection_init's payload.")
 class Subscription:
-    @strawberry.subscription(permission_classes=[IsAuthenticated])
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="The caller's prebookings each time one changes on this server instance, "
+                    "as it is then.")
     async def prebooking_updates(
-        self, info: Info[Context, Any], id: strawberry.ID | None = None
+        self, info: Info[Context, Any],
+        id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this prebooking (its Relay id, or the bare UUID); null: all of "
+                        "the caller's. An id that is no prebooking's ends the stream at "
+                        "once.")] = None,
     ) -> AsyncGenerator[Prebooking, None]:
         user = await info.context.user()
         wanted = parse_prebooking_id(id) if id is not None else None

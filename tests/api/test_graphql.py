@@ -180,12 +180,13 @@ def test_the_pending_cap_holds_under_concurrent_creates(stack: Stack) -> None:
         demo = stack.fake_class(opens_in=3600 + 3600 * i)
         assert create(stack, token, boxId=DEMO_BOX_ID, classId=demo["id"], day=demo["day"],
                       opensAt=demo["opensAt"])["__typename"] == "Prebooking"
-    racing = [stack.fake_class(opens_in=200_000 + 3600 * i) for i in range(14)]
+    # 49 + 10 creates stay under the 60 creates a user may make a minute.
+    racing = [stack.fake_class(opens_in=200_000 + 3600 * i) for i in range(10)]
     with ThreadPoolExecutor(len(racing)) as pool:
         results = list(pool.map(lambda demo: create(
             stack, token, boxId=DEMO_BOX_ID, classId=demo["id"], day=demo["day"],
             opensAt=demo["opensAt"]), racing))
-    assert sorted(r["__typename"] for r in results) == ["Prebooking"] + ["ValidationError"] * 13
+    assert sorted(r["__typename"] for r in results) == ["Prebooking"] + ["ValidationError"] * 9
     pending = stack.gql("{ prebookings(status: [PENDING], first: 100) { edges { cursor } } }",
                         token=token)["data"]["prebookings"]["edges"]
     assert len(pending) == MAX_PENDING_PER_USER

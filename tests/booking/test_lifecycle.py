@@ -38,9 +38,12 @@ async def prebooking_in(status: S, user: User) -> Prebooking:
 async def test_every_path_through_the_state_machine_is_covered() -> None:
     assert set(EVERY_MOVE) == {
         (S.PENDING, S.EXECUTING), (S.PENDING, S.CANCELLED), (S.PENDING, S.FAILED),
-        (S.EXECUTING, S.PENDING), (S.EXECUTING, S.COMPLETED), (S.EXECUTING, S.FAILED)}
+        (S.EXECUTING, S.PENDING), (S.EXECUTING, S.COMPLETED), (S.EXECUTING, S.FAILED),
+        (S.EXECUTING, S.WATCHING), (S.WATCHING, S.EXECUTING), (S.WATCHING, S.CANCELLED),
+        (S.WATCHING, S.FAILED), (S.COMPLETED, S.CANCELLED)}
     assert lifecycle.FINAL == {S.COMPLETED, S.FAILED, S.CANCELLED}
-    assert all(not LEGAL[final] for final in lifecycle.FINAL)
+    # Nothing leaves a final state but a booking cancelled at the box.
+    assert {(s, t) for s, t in EVERY_MOVE if s in lifecycle.FINAL} == {(S.COMPLETED, S.CANCELLED)}
 
 
 @pytest.mark.parametrize(("source", "target"), EVERY_MOVE)
@@ -59,8 +62,11 @@ async def test_each_transition_moves_publishes_and_counts(services: Services, so
     # The live-uniqueness key goes when the prebooking can no longer book.
     assert (moved.dedup_key is None) == (target in (S.FAILED, S.CANCELLED))
     assert (moved.claimed_at is not None) == (target is S.EXECUTING)
+    assert (moved.cancelled_at is not None) == (target is S.CANCELLED)
     told = await Notification.filter(prebooking_id=row.id, kind="OUTCOME").count()
-    assert told == (1 if target in (S.COMPLETED, S.FAILED) else 0)
+    # The outcome when it ends; the first time it starts WATCHING, that prebook watches.
+    assert told == (1 if target in (S.COMPLETED, S.FAILED, S.WATCHING) else 0)
+
 
 
 async def test_a_move_from_a_state_the_row_is_not_in_changes_nothing(services: Services) -> None:

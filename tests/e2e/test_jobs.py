@@ -117,6 +117,8 @@ def test_dead_letters_fail_their_prebooking_and_leave_the_dlq(stack: Stack) -> N
 
 def test_sweep_books_a_missed_prebooking_late(stack: Stack, inbox: Inbox) -> None:
     token, node_id, demo = stack.prebook("missed@example.com", opens_in=4)
+    chosen = stack.gql("mutation { updateMe(input: {language: EN}) { language } }", token=token)
+    assert chosen["data"]["updateMe"] == {"language": "EN"}  # notifications and emails follow
     qstash(stack).message.cancel(stack.prebooking(token, node_id)["qstashMessageId"])
     opens_at = datetime.fromisoformat(demo["opensAt"])
     eventually(lambda: datetime.now(UTC) > opens_at + timedelta(seconds=1.5), what="time")
@@ -177,7 +179,7 @@ def test_reminders_and_follow_up_reach_the_user(stack: Stack) -> None:
     enqueue(stack, catalog.BOOKING_REMINDER, PrebookingReminder(uuid.UUID(prebooking), 1))
     notes = eventually(lambda: [n for n in stack.gql(NOTES, token=token)["data"]
                                 ["notifications"] if n["kind"] == "REMINDER"], what="reminder")
-    assert notes[0]["title"].startswith("In 1 h")
+    assert notes[0]["title"].startswith("En 1 h")  # Spanish: the default language
 
 
 def _message_id(stack: Stack, dedup: str) -> str:
@@ -198,7 +200,7 @@ def test_cleanup_and_weekly_report(stack: Stack) -> None:
     enqueue(stack, catalog.REPORT_WEEKLY, NoPayload())
     notes = eventually(lambda: [n for n in stack.gql(NOTES, token=token)["data"]
                                 ["notifications"] if n["kind"] == "REPORT"], what="report")
-    assert "1 prebooking(s)" in notes[0]["body"]
+    assert "Reservas programadas esta semana: 1" in notes[0]["body"]  # Spanish, the default
     query(stack, "UPDATE prebookings SET updated_at=? WHERE id=?", old, raw_id(node_id))
     query(stack, "UPDATE processed_deliveries SET received_at=?", old)
     enqueue(stack, catalog.MAINTENANCE_CLEANUP, NoPayload())

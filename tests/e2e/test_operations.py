@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -13,8 +14,9 @@ import pytest
 
 from jobs import catalog
 from jobs.payloads import NoPayload
+from jobs.schedules import DECLARED, sync_schedules
 from models.encryption import Vault
-from tests.e2e.jobkit import as_datetime, enqueue, eventually, query, raw_id
+from tests.e2e.jobkit import as_datetime, enqueue, eventually, job_client, query, raw_id
 from tests.e2e.test_scenario import connect
 from tests.stack import Stack, running_stack
 
@@ -40,9 +42,12 @@ def test_schedules_health_and_dlq_commands(stack: Stack) -> None:
     assert listed.returncode == 1 and "missing" in listed.stdout  # nothing synced yet
     synced = prebook_cli(stack, "schedules", "sync")
     assert synced.returncode == 0, synced.stderr
-    assert "5 created, 0 updated, 0 removed, 0 unchanged" in synced.stdout
+    declared = len(DECLARED)
+    assert declared >= 6  # upkeep, sweep, dead letters, rules, clean-up, report
+    assert f"{declared} created, 0 updated, 0 removed, 0 unchanged" in synced.stdout
+    assert all(f"created    {d.id}" in synced.stdout for d in DECLARED)
     again = prebook_cli(stack, "schedules", "sync")
-    assert "0 created, 0 updated, 0 removed, 5 unchanged" in again.stdout
+    assert f"0 created, 0 updated, 0 removed, {declared} unchanged" in again.stdout
     assert prebook_cli(stack, "schedules", "list").returncode == 0
     health = prebook_cli(stack, "health")
     assert health.returncode == 0, health.stdout + health.stderr
@@ -52,11 +57,6 @@ def test_schedules_health_and_dlq_commands(stack: Stack) -> None:
     reconcile = prebook_cli(stack, "dlq", "reconcile")
     assert reconcile.returncode == 0 and '"failed": []' in reconcile.stdout
     # Remove ours again so the minutely sweep does not run during other tests.
-    import asyncio
-
-    from jobs.schedules import sync_schedules
-    from tests.e2e.jobkit import job_client
-
     asyncio.run(sync_schedules(job_client(stack), ()))
 
 
