@@ -28,11 +28,14 @@ from api.runtime import open_services
 from api.settings import Mode, Settings
 from api.sockets import SocketPolicy
 from booking.fallback import run_fallback_scheduler
+from booking.fanout import PgFanout, is_postgres
 from booking.job_handlers import build_registry
+from booking.webhooks import WebhookRelay
 from jobs.delivery import delivery_route
 from jobs.registry import JOBS_PREFIX
 from jobs.schedules import DECLARED, sync_schedules
 from schema import build_schema
+from schema.webhook_body import renderer
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -76,6 +79,14 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
                 except Exception as exc:  # start anyway; /api/admin/qstash-health shows it
                     log.error("schedule sync failed at start-up: %s", exc)
             async with contextlib.AsyncExitStack() as stack:
+                if is_postgres(settings.database_url):  # several instances may share it
+                    await stack.enter_async_context(
+                        PgFanout(settings.database_url, services.events).running())
+                if services.webhooks is not None:
+                    relay = WebhookRelay(services.jobs, renderer(schema, services),
+                                         retry_delay=settings.webhook_retry_delay)
+                    services.events.relays.append(relay)
+                    stack.push_async_callback(relay.drain)
                 if not settings.qstash_enabled:
                     await stack.enter_async_context(run_fallback_scheduler(services))
                 yield
@@ -84,8 +95,9 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
         current_signing_key=str(settings.qstash_current_signing_key),
         next_signing_key=str(settings.qstash_next_signing_key),
     )
+    schema = build_schema()
     graphql = GraphQLApp(
-        build_schema(),
+        schema,
         verifier=token_verifier(settings),
         graphql_ide=None if settings.is_production else "graphiql",
         production=settings.is_production,

@@ -15,6 +15,7 @@ from booking.aimharder import AimharderClient, BrowserHeaders
 from booking.events import PrebookingEvents
 from booking.mail import Mailer
 from booking.services import Policy, Services, Timing
+from booking.webhooks import Webhooks, secret_key
 from jobs.client import JobClient
 from models.config import secure_database_file, tortoise_config
 from models.encryption import Vault
@@ -48,7 +49,14 @@ def aimharder_client(settings: Settings, http: httpx.AsyncClient) -> AimharderCl
     )
 
 
-def build_services(settings: Settings, http: httpx.AsyncClient) -> Services:
+def webhooks(settings: Settings, http: httpx.AsyncClient) -> Webhooks | None:
+    if settings.webhook_url is None or settings.webhook_secret is None:
+        return None
+    return Webhooks(settings.webhook_url, secret_key(str(settings.webhook_secret)), http=http)
+
+
+def build_services(settings: Settings, http: httpx.AsyncClient,
+                   webhook_http: httpx.AsyncClient | None = None) -> Services:
     return Services(
         aimharder=aimharder_client(settings, http),
         jobs=JobClient(AsyncQStash(str(settings.qstash_token), base_url=settings.qstash_url),
@@ -68,6 +76,7 @@ def build_services(settings: Settings, http: httpx.AsyncClient) -> Services:
                       watch_interval_s=settings.watch_interval_s,
                       rule_horizon_days=settings.rule_horizon_days),
         mailer=Mailer(str(settings.smtp_url), settings.smtp_from) if settings.smtp_url else None,
+        webhooks=webhooks(settings, webhook_http) if webhook_http is not None else None,
     )
 
 
@@ -78,8 +87,11 @@ async def open_services(settings: Settings, *, global_db: bool = True) -> AsyncI
     await Tortoise.init(config=tortoise_config(settings.database_url),
                         _enable_global_fallback=global_db)
     client = aimharder_http(settings)
+    # Webhooks go to the frontend's backend: not through AIMHARDER_PROXY, no redirects.
+    webhook_http = httpx.AsyncClient(follow_redirects=False, trust_env=False)
     try:
-        yield build_services(settings, client)
+        yield build_services(settings, client, webhook_http)
     finally:
         await client.aclose()
+        await webhook_http.aclose()
         await Tortoise.close_connections()

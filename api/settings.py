@@ -11,6 +11,7 @@ from typing import Literal
 from starlette.datastructures import Secret
 
 from booking.tunnel import check_proxy_url
+from booking.webhooks import WebhookSecretInvalid, secret_key
 from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
 
 Mode = Literal["dev", "production"]
@@ -97,6 +98,10 @@ class Settings:
     sync_schedules_on_startup: bool = False
     smtp_url: Secret | None = field(default=None, repr=False)
     smtp_from: str = "prebook <noreply@prebook.local>"
+    # Outbound webhooks (booking.webhooks): every prebooking change POSTed here, signed.
+    webhook_url: str | None = None
+    webhook_secret: Secret | None = field(default=None, repr=False)
+    webhook_retry_delay: str | None = None  # a QStash expression in ms; None: QStash's backoff
     workers: int = 1
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     log_format: LogFormat = "text"
@@ -141,8 +146,30 @@ class Settings:
             raise SettingsError("PREBOOK_RULE_HORIZON_DAYS must be between 1 and 60")
         if self.workers < 1:
             raise SettingsError("PREBOOK_WORKERS must be at least 1")
+        self._check_webhook()
         if self.max_body_bytes < 1024:
             raise SettingsError("PREBOOK_MAX_BODY_BYTES must be at least 1024")
+
+    def _check_webhook(self) -> None:
+        if self.webhook_url is None:
+            if self.webhook_secret is not None:
+                raise SettingsError("PREBOOK_WEBHOOK_SECRET is set but PREBOOK_WEBHOOK_URL is not")
+            return
+        if not self.webhook_url.startswith(("http://", "https://")):
+            raise SettingsError("PREBOOK_WEBHOOK_URL must start with http:// or https://, got "
+                                f"{self.webhook_url!r}")
+        if self.is_production and not self.webhook_url.startswith("https://"):
+            raise SettingsError("PREBOOK_WEBHOOK_URL must be https:// in production")
+        if self.webhook_secret is None:
+            raise SettingsError("PREBOOK_WEBHOOK_URL needs PREBOOK_WEBHOOK_SECRET (whsec_ and "
+                                "base64, as Standard Webhooks gives it) to sign each delivery")
+        try:
+            secret_key(str(self.webhook_secret))
+        except WebhookSecretInvalid as exc:
+            raise SettingsError(str(exc)) from None
+        if not self.qstash_enabled:
+            raise SettingsError("PREBOOK_WEBHOOK_URL needs QStash (QSTASH_ENABLED=true): each "
+                                "webhook is a job, retried by QStash")
 
     @property
     def is_production(self) -> bool:
@@ -271,6 +298,10 @@ class Settings:
             ),
             smtp_url=Secret(env["SMTP_URL"]) if "SMTP_URL" in env else None,
             smtp_from=env.get("SMTP_FROM", defaults.smtp_from),
+            webhook_url=env.get("PREBOOK_WEBHOOK_URL"),
+            webhook_secret=(Secret(env["PREBOOK_WEBHOOK_SECRET"])
+                            if "PREBOOK_WEBHOOK_SECRET" in env else None),
+            webhook_retry_delay=env.get("PREBOOK_WEBHOOK_RETRY_DELAY"),
             workers=int(_number("PREBOOK_WORKERS", env.get("PREBOOK_WORKERS", "1"), int)),
             max_body_bytes=int(_number(
                 "PREBOOK_MAX_BODY_BYTES",

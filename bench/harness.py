@@ -92,14 +92,19 @@ def process(args: list[str], env: dict[str, str], log: Path, ready_url: str,
 
 @dataclass
 class Stack:
-    api: str
+    api: str  # the first instance
     box: str
     qstash: str
     lead_seconds: float
     env: dict[str, str]  # the API process's environment
     proxy: str | None = None  # AIMHARDER_PROXY, when the box is reached through one
     box_cert: Path | None = None  # the fake box's certificate, when it serves HTTPS
+    apis: tuple[str, ...] = ()  # every instance (several share one PostgreSQL)
     classes_made: int = 0
+
+    def instance(self, i: int) -> str:
+        """The i-th member's instance: members are spread over the instances in turn."""
+        return self.apis[i % len(self.apis)] if self.apis else self.api
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An HTTP client that trusts the fake box's certificate (control API, baseline)."""
@@ -107,8 +112,8 @@ class Stack:
         return httpx.AsyncClient(verify=verify, **kwargs)
 
     async def gql(self, http: httpx.AsyncClient, query: str, variables: dict[str, Any],
-                  token: str) -> dict[str, Any]:
-        answer = await http.post(f"{self.api}/graphql", json={"query": query,
+                  token: str, *, api: str | None = None) -> dict[str, Any]:
+        answer = await http.post(f"{api or self.api}/graphql", json={"query": query,
                                  "variables": variables},
                                  headers={"Authorization": f"Bearer {token}"}, timeout=60)
         answer.raise_for_status()
@@ -166,16 +171,19 @@ async def make_members(stack: Stack, http: httpx.AsyncClient, n: int, tag: str,
 @contextmanager
 def running_stack(tmp: Path, lead_seconds: float = 5.0,
                   qstash_concurrency: int | None = None, *, box_tls: bool = False,
-                  proxy: bool = False) -> Iterator[Stack]:
+                  proxy: bool = False, instances: int = 1,
+                  database_url: str | None = None) -> Iterator[Stack]:
     """The three servers as processes (`prebook qstash-dev`, `fakebox`, `serve`).
 
     `qstash_concurrency` overrides localqstash's cap on deliveries in flight (default 1024):
     every prebooking of one instant holds a delivery open until the opening. `box_tls` serves
     the fake box over HTTPS with a certificate made now (the API trusts it through
     SSL_CERT_FILE); `proxy` puts a counting egress proxy process between the API and the box
-    (AIMHARDER_PROXY), as deployments outside Spain need.
+    (AIMHARDER_PROXY), as deployments outside Spain need. `instances` > 1 runs that many
+    `serve` processes on `database_url` (PostgreSQL), each with its own port and PUBLIC_URL.
     """
     ports = {name: free_port() for name in ("api", "qstash", "box", "proxy")}
+    more = [free_port() for _ in range(instances - 1)]
     api, qstash = (f"http://127.0.0.1:{ports[k]}" for k in ("api", "qstash"))
     box = f"{'https' if box_tls else 'http'}://127.0.0.1:{ports['box']}"
     box_args = ["fakebox", "--port", str(ports["box"])]
@@ -202,11 +210,22 @@ def running_stack(tmp: Path, lead_seconds: float = 5.0,
             stack.enter_context(process(["--port", str(ports["proxy"])], env, tmp / "proxy.log",
                                         extra["AIMHARDER_PROXY"] + "/_proxy/stats",
                                         module="tests.egress_proxy"))
+        if database_url is not None:
+            env["DATABASE_URL"] = database_url
+        apis = [api]
         stack.enter_context(process(["serve", "--port", str(ports["api"])], env,
                                     tmp / "api.log", api + "/health"))
+        for i, port in enumerate(more, start=2):  # one after the other: one migrates
+            url = f"http://127.0.0.1:{port}"
+            stack.enter_context(process(
+                ["serve", "--port", str(port)], {**env, "PREBOOK_PORT": str(port),
+                                                 "PUBLIC_URL": url},
+                tmp / f"api{i}.log", url + "/health"))
+            apis.append(url)
         yield Stack(api=api, box=box, qstash=qstash, lead_seconds=lead_seconds, env=env,
                     proxy=extra.get("AIMHARDER_PROXY"),
-                    box_cert=Path(extra["SSL_CERT_FILE"]) if box_tls else None)
+                    box_cert=Path(extra["SSL_CERT_FILE"]) if box_tls else None,
+                    apis=tuple(apis))
 
 
 def now_utc() -> datetime:

@@ -13,6 +13,13 @@ over a fresh httpx client (what a simple bot does).
     .venv/bin/python bench/precision.py                   # N = 1, 30, 100; 3 rounds each
     .venv/bin/python bench/precision.py --n 100 --rounds 5 --json
     .venv/bin/python bench/precision.py --tls --proxy     # HTTPS box through an egress proxy
+    .venv/bin/python bench/precision.py --instances 2 --n 100   # two instances, one PostgreSQL
+
+With `--instances 2` the members are spread over two `prebook serve` processes in turn (member i
+creates through instance i mod 2, so its QStash message is delivered there), on a database made
+for the run on `--database-url` (default TEST_DATABASE_URL, else the local PostgreSQL) and
+dropped after. Inversions then count every pair that reached the box against creation order,
+across instances; "within" counts only pairs created on the same instance.
     .venv/bin/python bench/precision.py --smoke           # N = 1, 1 round, lead 1 s: still runs?
 """
 
@@ -20,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -46,13 +55,17 @@ from bench.harness import (
     running_stack,
 )
 from booking.aimharder import AimharderClient, new_fingerprint
+from tests.postgres import database_on
 
 KEYS = ("p50_ms", "p99_ms", "max_ms", "early", "spread_ms", "inversions",
         "bookings_per_prebooking")
+LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
 
 
-def measure(requests: list[dict[str, Any]], order: list[str], opens_ns: int) -> dict[str, Any]:
-    """Per-round figures from what the box received, against creation order `order`."""
+def measure(requests: list[dict[str, Any]], order: list[str], opens_ns: int,
+            instances: int = 1) -> dict[str, Any]:
+    """Per-round figures from what the box received, against creation order `order` (member
+    `rank` created through instance `rank % instances`)."""
     first: dict[str, int] = {}
     booked: dict[str, int] = dict.fromkeys(order, 0)
     early = 0
@@ -68,6 +81,9 @@ def measure(requests: list[dict[str, Any]], order: list[str], opens_ns: int) -> 
         "early": early,
         "spread_ms": (arrivals[-1][0] - arrivals[0][0]) / 1e6 if arrivals else None,
         "inversions": inversions([rank for _, rank in arrivals]),
+        "inversions_within": sum(inversions([rank for _, rank in arrivals
+                                             if rank % instances == i])
+                                 for i in range(instances)),
         "missing": len(order) - len(first),
         "bookings": sum(booked.values()),
         "exactly_one": all(count == 1 for count in booked.values()),
@@ -84,6 +100,7 @@ def summarise(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
         "max_ms": round(max(lateness), 3), "early": sum(r["early"] for r in rounds),
         "spread_ms": round(max(r["spread_ms"] or 0.0 for r in rounds), 3),
         "inversions": sum(r["inversions"] for r in rounds),
+        "inversions_within": sum(r["inversions_within"] for r in rounds),
         "bookings_per_prebooking": 1.0 if exact else round(ratio, 3),
     }
 
@@ -94,10 +111,10 @@ async def prebook_round(stack: Stack, http: httpx.AsyncClient, members: list[Mem
         microsecond=0)  # a whole second, as real openings are
     demo = await stack.fake_class(http, opens_at, capacity=n)
     ids: list[str] = []
-    for m in members:  # one after the other: this is the creation order
+    for i, m in enumerate(members):  # one after the other: this is the creation order
         data = await stack.gql(http, CREATE, {"input": {
             "boxId": DEMO_BOX_ID, "classId": demo["id"], "day": demo["day"],
-            "opensAt": opens_at.isoformat()}}, m.token)
+            "opensAt": opens_at.isoformat()}}, m.token, api=stack.instance(i))
         created = data["createPrebooking"]
         assert created["__typename"] == "Prebooking", created
         ids.append(created["id"])
@@ -105,7 +122,8 @@ async def prebook_round(stack: Stack, http: httpx.AsyncClient, members: list[Mem
     progress(f"  prebook: {n} created, opening in {lag:.1f}s")
     local = await wait_final(stack, http, members, ids, opens_at.timestamp())
     requests = await stack.box_requests(http, demo["id"])
-    figures = measure(requests, [m.email for m in members], int(opens_at.timestamp()) * 10**9)
+    figures = measure(requests, [m.email for m in members], int(opens_at.timestamp()) * 10**9,
+                      max(1, len(stack.apis)))
     return {**figures, "local": local}
 
 
@@ -156,12 +174,16 @@ async def baseline_round(stack: Stack, http: httpx.AsyncClient, members: list[Me
 
 
 async def run(sizes: list[int], rounds: int, lead: float, qstash_concurrency: int | None,
-              *, box_tls: bool = False, proxy: bool = False) -> dict[str, Any]:
+              *, box_tls: bool = False, proxy: bool = False, instances: int = 1,
+              database_url: str | None = None) -> dict[str, Any]:
     runs = []
     tmp = tempfile.mkdtemp(prefix="prebook-bench-")
     progress(f"logs and database in {tmp}")
     with running_stack(Path(tmp), lead_seconds=lead, qstash_concurrency=qstash_concurrency,
-                       box_tls=box_tls, proxy=proxy) as stack:
+                       box_tls=box_tls, proxy=proxy, instances=instances,
+                       database_url=database_url) as stack:
+        if instances > 1:
+            progress(f"{instances} instances: {', '.join(stack.apis)}")
         progress(f"stack up: api {stack.api}, localqstash {stack.qstash}, box {stack.box}"
                  + (f", egress proxy {stack.proxy}" if stack.proxy else ""))
         async with stack.client(timeout=30) as http:
@@ -184,17 +206,22 @@ async def run(sizes: list[int], rounds: int, lead: float, qstash_concurrency: in
             progress(f"egress proxy carried: {sum(stats['carried'].values())} connections")
     mode = ("tls+proxy" if box_tls and proxy else "tls" if box_tls
             else "proxy" if proxy else "plain")
-    return {"mode": mode, "runs": runs}
+    return {"mode": mode, "instances": instances, "runs": runs}
 
 
 def table(result: dict[str, Any]) -> str:
     head = ["N", "rounds", "who", "p50 ms", "p99 ms", "max ms", "early", "spread ms",
             "inversions", "bookings/prebooking"]
+    several = result.get("instances", 1) > 1
+    if several:
+        head.insert(-1, "inversions within an instance")
     rows = []
     for run_ in result["runs"]:
         for who, figures in (("prebook", run_), ("baseline", run_["baseline"])):
-            rows.append([str(run_["n"]), str(run_["rounds"]), who,
-                         *(str(figures[k]) for k in KEYS)])
+            row = [str(run_["n"]), str(run_["rounds"]), who, *(str(figures[k]) for k in KEYS)]
+            if several:
+                row.insert(-1, str(figures["inversions_within"]) if who == "prebook" else "-")
+            rows.append(row)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -213,15 +240,30 @@ def main() -> None:
                         help="the box speaks HTTPS (a self-signed certificate made now)")
     parser.add_argument("--proxy", action="store_true",
                         help="reach the box through a loopback egress proxy (AIMHARDER_PROXY)")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="prebook serve processes sharing one PostgreSQL (default 1: "
+                        "one instance on SQLite)")
+    parser.add_argument("--database-url", default=None,
+                        help="with --instances > 1: the PostgreSQL server to make the run's "
+                        "database on (default TEST_DATABASE_URL, else " + LOCAL_POSTGRES + ")")
     parser.add_argument("--smoke", action="store_true",
                         help="the smallest run (N = 1, one round, lead 1 s): checks the bench "
                         "still works, its figures mean nothing")
     args = parser.parse_args()
-    if args.smoke:
-        args.n, args.rounds, args.lead = [1], 1, 1.0
-    result = asyncio.run(run(args.n or [1, 30, 100], args.rounds, args.lead,
-                             args.qstash_concurrency or None, box_tls=args.tls,
-                             proxy=args.proxy))
+    if args.smoke:  # N = 1 unless given (N = 2 shows two instances at one instant)
+        args.n, args.rounds, args.lead = args.n or [1], 1, 1.0
+    if args.instances < 1:
+        parser.error("--instances must be at least 1")
+    with contextlib.ExitStack() as scope:
+        database_url = None
+        if args.instances > 1:  # a fleet shares one PostgreSQL
+            database_url = scope.enter_context(database_on(
+                args.database_url or os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES,
+                prefix="prebook_bench_"))
+        result = asyncio.run(run(args.n or [1, 30, 100], args.rounds, args.lead,
+                                 args.qstash_concurrency or None, box_tls=args.tls,
+                                 proxy=args.proxy, instances=args.instances,
+                                 database_url=database_url))
     print(json.dumps(result) if args.json else table(result))
 
 

@@ -16,6 +16,7 @@ from jobs.payloads import (
     NoPayload,
     PrebookingRef,
     PrebookingReminder,
+    WebhookEvent,
 )
 from jobs.registry import JobContext, Registry, bind
 
@@ -72,10 +73,18 @@ async def delete_account(ctx: JobContext[Services], payload: DeleteAccount) -> A
     return await maintenance.delete_account(payload.user_id, services=ctx.services)
 
 
+async def deliver_webhook(ctx: JobContext[Services], payload: WebhookEvent) -> Any:
+    webhooks = ctx.services.webhooks
+    if webhooks is None:  # PREBOOK_WEBHOOK_URL was unset since the event was queued
+        return {"webhookId": payload.webhook_id, "skipped": "PREBOOK_WEBHOOK_URL is not set"}
+    return await webhooks.deliver(payload)
+
+
 def build_registry() -> Registry:
     return Registry([
         bind(catalog.EXECUTE_PREBOOKING, execute_prebooking),
         bind(catalog.WATCH_PREBOOKING, watch_prebooking),
+        bind(catalog.WEBHOOK_DELIVER, deliver_webhook),
         bind(catalog.RULES_MATERIALISE, materialise_rules),
         bind(catalog.SESSIONS_REFRESH, refresh_sessions),
         bind(catalog.PREBOOKINGS_SWEEP, sweep_prebookings),

@@ -22,6 +22,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
 from booking.aftercare import after_final
+from booking.events import moved
 from booking.services import Services
 from booking.watch_plan import next_check
 from jobs.metrics import metrics
@@ -76,7 +77,8 @@ async def move(
         changes.setdefault("cancelled_at", now or datetime.now(UTC))
     if target in _RELEASES_KEY:
         changes["dedup_key"] = None
-    changes["updated_at"] = now or datetime.now(UTC)
+    at = now or datetime.now(UTC)
+    changes["updated_at"] = at
     moved_from = None
     for each in sources:  # one conditional UPDATE per expected state: the first that holds
         if await Prebooking.filter(id=prebooking_id, status=each).update(**changes):
@@ -90,7 +92,7 @@ async def move(
     if target in FINAL:
         recorded.record_outcome(status=target.value, outcome=row.outcome,
                                 lateness_ms=row.lateness_ms)
-    services.events.publish(user_id=row.user_id, prebooking_id=row.id)  # type: ignore[attr-defined]
+    await services.events.announce(moved(row.user_id, row.id, target.value, at))  # type: ignore[attr-defined]
     if target in (Status.COMPLETED, Status.FAILED):
         await after_final(row, services=services)
     elif target is Status.WATCHING:

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from booking import accounts, lifecycle
 from booking.aimharder import AimharderSession, BookAnswer, ClassInfo
+from booking.events import created
 from booking.execution import record_outcome
 from booking.opening import BookingWindow, WindowUnit, parse_booking_window
 from booking.outcomes import Outcome, classify
@@ -259,6 +260,7 @@ async def _discover(
         return await _store_and_schedule(fields, opens_at, services=services)
     # The window is already open: what the box answered is the result.
     prebooking = await _insert(fields, datetime.fromtimestamp(answer.sent_at_ns / 1e9, UTC))
+    await _announce_created(prebooking, services)
     await lifecycle.move(prebooking.id, source=PrebookingStatus.PENDING,
                          target=PrebookingStatus.EXECUTING, services=services)
     await record_outcome(services, prebooking, answer, error=None, attempts=1,
@@ -271,6 +273,7 @@ async def _store_and_schedule(
 ) -> Prebooking:
     prebooking = await _insert(fields, opens_at)
     if not services.qstash_enabled:
+        await _announce_created(prebooking, services)
         return prebooking
     lead = timedelta(seconds=services.timing.lead_seconds)
     not_before = math.floor((opens_at - lead).timestamp())
@@ -282,13 +285,20 @@ async def _store_and_schedule(
             deduplication_id=f"prebooking-{prebooking.id}",
         )
     except PublishFailed as exc:
+        await _announce_created(prebooking, services)
         failed = await lifecycle.move(
             prebooking.id, source=PrebookingStatus.PENDING, target=PrebookingStatus.FAILED,
             services=services, facts={"error_message": f"scheduling failed: {exc}"})
         raise SchedulingFailed(failed or prebooking, str(exc)) from exc
     prebooking.qstash_message_id = message_id
     await prebooking.save(update_fields=["qstash_message_id", "updated_at"])
+    await _announce_created(prebooking, services)
     return prebooking
+
+
+async def _announce_created(prebooking: Prebooking, services: Services) -> None:
+    await services.events.announce(created(prebooking.user_id, prebooking.id,  # type: ignore[attr-defined]
+                                           prebooking.created_at))
 
 
 async def get_owned(user: User, prebooking_id: uuid.UUID) -> Prebooking | None:

@@ -11,6 +11,7 @@ from booking.gate import OpeningGate
 from booking.limits import Limiter
 from booking.mail import Mailer
 from booking.sharing import SharedAnswers
+from booking.webhooks import Webhooks
 from jobs.client import JobClient
 from models.encryption import Vault
 
@@ -42,6 +43,8 @@ class Services:
     qstash_enabled: bool = True
     policy: Policy = Policy()
     mailer: Mailer | None = None
+    # Where prebooking changes are POSTed (PREBOOK_WEBHOOK_URL); None: no webhooks.
+    webhooks: Webhooks | None = None
     # One gate per app: prebookings opening at the same instant leave in creation order.
     gate: OpeningGate = field(default_factory=OpeningGate)
     # Rate limits counted in the database (booking.limits), shared by every instance.

@@ -47,10 +47,12 @@ class JobClient:
         not_before: int | None = None,
         deduplication_id: str | None = None,
         retries: int | None = None,
+        retry_delay: str | None = None,
     ) -> str:
         """Publish `payload` for `job`; returns the QStash message id.
 
-        `not_before` is a unix time in whole seconds (QStash's unit); `delay` is seconds.
+        `not_before` is a unix time in whole seconds (QStash's unit); `delay` is seconds;
+        `retry_delay` (a QStash expression in ms) overrides the job's own.
         """
         if delay is not None and not_before is not None:
             raise ValueError("give delay or not_before, not both")
@@ -63,7 +65,7 @@ class JobClient:
                 not_before=not_before,
                 deduplication_id=deduplication_id,
                 retries=job.retries if retries is None else retries,
-                retry_delay=job.retry_delay,
+                retry_delay=retry_delay or job.retry_delay,
                 timeout=job.timeout,
             )
         except (QStashError, OSError) as exc:

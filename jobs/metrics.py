@@ -92,6 +92,13 @@ class Metrics:
             ["endpoint"], registry=registry,
         )
 
+        self.webhooks_lost = Counter(
+            "prebook_webhooks_lost",
+            "Prebooking changes whose webhook job could not be queued (QStash unreachable): "
+            "the receiver never hears of them",
+            registry=registry,
+        )
+
     def record_transition(self, *, source: str, target: str) -> None:
         """One prebooking moved from `source` to `target` (booking.lifecycle)."""
         self.transitions.labels(source=source, target=target).inc()
@@ -112,6 +119,10 @@ class Metrics:
         """The sweep just found `count` prebookings EXECUTING past the stuck threshold."""
         self.stuck.set(count)
         self.swept.set_to_current_time()
+
+    def record_webhook_lost(self) -> None:
+        """A change's webhook could not be queued (booking.webhooks)."""
+        self.webhooks_lost.inc()
 
     def record_aimharder_refusal(self, endpoint: str) -> None:
         """AimHarder answered 403 on `endpoint` (login, book, bookings, ...): geo-blocking."""

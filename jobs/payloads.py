@@ -114,3 +114,11 @@ class PrebookingRef(Payload):
 @dataclasses.dataclass(frozen=True)
 class DeleteAccount(Payload):
     user_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookEvent(Payload):
+    """One outbound webhook: its Standard Webhooks id and the JSON body, sent byte for byte."""
+
+    webhook_id: str
+    body: str

@@ -1,4 +1,4 @@
-"""Subscriptions: live prebooking updates for the calling user (this instance's changes)."""
+"""Subscriptions: live prebooking updates for the calling user (every instance's, on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from schema.types import Prebooking, parse_prebooking_id
 class Subscription:
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
-        description="The caller's prebookings each time one changes on this server instance, "
-                    "as it is then.")
+        description="The caller's prebookings each time one is created or changes status, as "
+                    "it is then: on PostgreSQL whichever instance changed it (LISTEN/NOTIFY), "
+                    "on SQLite this server's changes.")
     async def prebooking_updates(
         self, info: Info[Context, Any],
         id: Annotated[strawberry.ID | None, strawberry.argument(

@@ -43,13 +43,12 @@ def require_postgres() -> str:
 
 
 @contextmanager
-def fresh_database() -> Iterator[str]:
-    """Create an empty database on the test server; dropped afterwards."""
-    url = require_postgres()
-    name = f"prebook_t_{uuid.uuid4().hex[:12]}"
+def database_on(server_url: str, prefix: str = "prebook_t_") -> Iterator[str]:
+    """Create an empty database on the server of `server_url`; dropped afterwards."""
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
 
     async def run(sql: str) -> None:
-        conn = await asyncpg.connect(url)
+        conn = await asyncpg.connect(server_url, timeout=10)
         try:
             await conn.execute(sql)
         finally:
@@ -57,6 +56,13 @@ def fresh_database() -> Iterator[str]:
 
     asyncio.run(run(f'CREATE DATABASE "{name}"'))
     try:
-        yield _with_database(url, name)
+        yield _with_database(server_url, name)
     finally:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """Create an empty database on the test server; dropped afterwards."""
+    with database_on(require_postgres()) as url:
+        yield url

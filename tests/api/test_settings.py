@@ -139,3 +139,36 @@ def test_serving_settings() -> None:
 def test_malformed_serving_values_are_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+WEBHOOK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # 24 bytes in base64
+
+
+def test_webhook_settings_are_read_and_the_secret_kept_out_of_reprs() -> None:
+    settings = Settings.from_env({**PRODUCTION, "PREBOOK_WEBHOOK_URL": "https://app.example/h",
+                                  "PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                                  "PREBOOK_WEBHOOK_RETRY_DELAY": "pow(2, retried) * 1000"})
+    assert settings.webhook_url == "https://app.example/h"
+    assert str(settings.webhook_secret) == WEBHOOK_SECRET
+    assert settings.webhook_retry_delay == "pow(2, retried) * 1000"
+    assert WEBHOOK_SECRET not in repr(settings)
+    assert Settings.from_env({}).webhook_url is None  # off unless set
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"PREBOOK_WEBHOOK_URL": "https://app.example/h"}, "needs PREBOOK_WEBHOOK_SECRET"),
+    ({"PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET}, "PREBOOK_WEBHOOK_URL is not"),
+    ({"PREBOOK_WEBHOOK_URL": "ftp://app.example/h", "PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET},
+     "must start with http"),
+    ({"PREBOOK_WEBHOOK_URL": "http://app.example/h", "PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET},
+     "must be https:// in production"),
+    ({"PREBOOK_WEBHOOK_URL": "https://app.example/h", "PREBOOK_WEBHOOK_SECRET": "whsec_!!"},
+     "whsec_ followed by base64"),
+    ({"PREBOOK_WEBHOOK_URL": "https://app.example/h", "PREBOOK_WEBHOOK_SECRET": "whsec_c2hvcnQ="},
+     "too short"),
+    ({"PREBOOK_WEBHOOK_URL": "https://app.example/h", "PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET,
+      "QSTASH_ENABLED": "false"}, "needs QStash"),
+])
+def test_webhook_settings_refused_with_the_reason(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({**PRODUCTION, **env})

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import require_postgres
+
 ROOT = Path(__file__).resolve().parents[2]
 PRECISION_KEYS = ("p50_ms", "p99_ms", "max_ms", "early", "spread_ms", "inversions",
                   "bookings_per_prebooking")
@@ -90,3 +92,13 @@ def test_localqstash(tmp_path: Path, program: str, lines: list[str]) -> None:
     assert len(output) == len(lines), output
     for line, pattern in zip(output, lines, strict=True):
         assert re.match(pattern, line), (pattern, line)
+
+
+def test_precision_over_two_instances_on_postgresql(tmp_path: Path) -> None:
+    require_postgres()  # the run's own database is made (and dropped) on that server
+    result = json.loads(smoke(tmp_path, "precision.py", "--instances", "2", "--n", "2",
+                              "--json"))
+    assert result["instances"] == 2
+    [run] = result["runs"]
+    assert (run["n"], run["rounds"]) == (2, 1)
+    assert set(PRECISION_KEYS) | {"inversions_within"} <= set(run), run

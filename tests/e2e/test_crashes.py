@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -22,7 +21,7 @@ from tests.e2e.jobkit import enqueue, eventually
 from tests.e2e.test_scenario import book_requests
 from tests.processes import ChildProcess, answers
 from tests.servers import free_port, serve
-from tests.stack import Stack, stack_settings
+from tests.stack import RemoteServer, Stack, child_env, stack_settings
 
 
 @pytest.fixture(scope="module")
@@ -36,26 +35,13 @@ def crashable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack,
         settings = stack_settings(tmp, api_port=port, qstash_url=qstash.url,
                                  fakebox_url=fakebox.url, stuck_after_s=2.0,
                                  answer_timeout_s=3.0, too_early_window_ms=1000)
-        env = {**os.environ, "PREBOOK_ENV": "dev", "PREBOOK_PORT": str(port),
-               "DATABASE_URL": settings.database_url, "PUBLIC_URL": settings.public_url,
-               "QSTASH_URL": qstash.url, "AIMHARDER_LOGIN_URL": fakebox.url,
-               "AIMHARDER_BOX_URL": settings.aimharder_box_url, "PREBOOK_LEAD_SECONDS": "1",
-               "PREBOOK_STUCK_AFTER_S": "2",
-               "PREBOOK_ANSWER_TIMEOUT_S": "3", "PREBOOK_RETRY_WINDOW_MS": "1000",
-               "PREBOOK_DATA_DIR": str(tmp)}
+        env = child_env(settings, PREBOOK_STUCK_AFTER_S="2", PREBOOK_ANSWER_TIMEOUT_S="3",
+                        PREBOOK_RETRY_WINDOW_MS="1000")
         app = ChildProcess(["serve"], answers(f"http://127.0.0.1:{port}/health"), env)
         stack.callback(app.stop)
         app.start()
-        yield Stack(api=_Fixed(port), qstash=qstash, fakebox=fakebox,  # type: ignore[arg-type]
+        yield Stack(api=RemoteServer(port), qstash=qstash, fakebox=fakebox,  # type: ignore[arg-type]
                     settings=settings), app
-
-
-class _Fixed:
-    """Stands in for a ServerThread: the API runs in a child process on a known port."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
 
 
 def sweep_until_final(stack: Stack, token: str, node_id: str) -> dict[str, object]:
