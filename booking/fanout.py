@@ -5,8 +5,10 @@ written; each instance keeps one connection of its own that `LISTEN`s and feeds 
 subscribers (`PrebookingEvents.publish`). An instance skips its own announcements: its local
 subscribers heard of the change already, without the round trip. When the listening connection
 is lost, the instance says so in the log, reconnects with a growing pause, and says when it
-listens again; changes announced while it was away are not replayed (a subscriber that needs
-them reads `prebooking(id:)`). SQLite has no such channel: there, one process is the whole
+listens again; then every prebooking written since a few seconds before the loss (its
+`updated_at`; the margin covers clocks of instances that differ a little) is told to the local
+subscribers once, so nothing announced in the gap is missed (a subscriber may see a state twice,
+never miss one's latest). SQLite has no such channel: there, one process is the whole
 deployment and the in-process bus is enough.
 """
 
@@ -18,6 +20,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,6 +31,8 @@ from models.prebookings import Prebooking
 
 log = logging.getLogger(__name__)
 CHANNEL = "prebook_updates"
+# Changes written this long before a lost connection was noticed are told again after it.
+REPLAY_MARGIN = timedelta(seconds=5)
 
 
 def listen_dsn(database_url: str) -> str:
@@ -53,6 +58,7 @@ class PgFanout:
         self.listening = asyncio.Event()
         self.connections = 0  # listening connections opened so far (1 + reconnects)
         self.server_pid: int | None = None  # the listening backend, for operators and tests
+        self._lost_at: datetime | None = None
 
     async def relay(self, change: Change) -> None:
         """NOTIFY the other instances (on the ORM's pool: no second connection per change)."""
@@ -72,6 +78,12 @@ class PgFanout:
             return
         self._events.publish(user_id=user_id, prebooking_id=prebooking_id)
 
+    async def _replay(self, since: datetime) -> int:
+        rows = await Prebooking.filter(updated_at__gte=since).values_list("id", "user_id")
+        for prebooking_id, user_id in rows:
+            self._events.publish(user_id=user_id, prebooking_id=prebooking_id)
+        return len(rows)
+
     async def _listen_once(self) -> None:
         """One listening connection, until it is lost (raises) or the task is cancelled."""
         conn = await asyncpg.connect(self._dsn, timeout=10)
@@ -81,10 +93,12 @@ class PgFanout:
             await conn.add_listener(CHANNEL, self._heard)
             self.connections += 1
             self.server_pid = conn.get_server_pid()
-            if self.connections > 1:
-                log.warning("listening on %s again (instance %s); changes made by other "
-                            "instances while the connection was lost were not relayed",
-                            CHANNEL, self.instance)
+            if self._lost_at is not None:
+                replayed = await self._replay(self._lost_at - REPLAY_MARGIN)
+                log.warning("listening on %s again (instance %s); %d prebooking(s) changed "
+                            "since %s told to this instance's subscribers again", CHANNEL,
+                            self.instance, replayed, (self._lost_at - REPLAY_MARGIN).isoformat())
+                self._lost_at = None
             else:
                 log.info("listening on %s for other instances' changes (instance %s)",
                          CHANNEL, self.instance)
@@ -96,6 +110,8 @@ class PgFanout:
                 await conn.fetchval("SELECT 1", timeout=self._check_every_s)  # a silent loss
             raise ConnectionError("the server closed the listening connection")
         finally:
+            if self.listening.is_set():
+                self._lost_at = datetime.now(UTC)
             self.listening.clear()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), 2)
