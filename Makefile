@@ -18,12 +18,16 @@ run: $(STAMP)
 
 # Branch coverage of both runs together; the floor is `fail_under` in pyproject.toml.
 COV := --cov --cov-report= --cov-fail-under=0
+# Four test processes (pytest-xdist), each taking whole files: most tests wait on servers and
+# openings rather than compute, so four share the two cores well; module-scoped stacks stay
+# in the process that runs their file.
+PARALLEL := -n 4 --dist loadfile
 
 test: $(STAMP) promtool
-	$(BIN)/python -m pytest $(COV)
+	$(BIN)/python -m pytest $(PARALLEL) $(COV)
 	@echo "--- the end-to-end and API suites again, on PostgreSQL (TEST_DATABASE_URL) ---"
 	PREBOOK_TEST_DATABASE=postgres $(BIN)/python -m pytest tests/e2e tests/api -p no:cacheprovider \
-		$(COV) --cov-append
+		$(PARALLEL) $(COV) --cov-append
 	@echo "--- coverage of both runs (fails under fail_under in pyproject.toml) ---"
 	$(BIN)/coverage report
 

@@ -18,7 +18,8 @@ from models.prebookings import Prebooking
 from models.prebookings import PrebookingStatus as S
 from models.users import User
 
-EVERY_MOVE = [(source, target) for source, targets in LEGAL.items() for target in targets]
+EVERY_MOVE = [(source, target) for source, targets in LEGAL.items()  # in a stable order
+              for target in sorted(targets, key=lambda status: status.value)]
 
 
 def transitions(source: S, target: S) -> float:

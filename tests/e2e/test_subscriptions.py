@@ -100,7 +100,15 @@ async def test_watch_a_prebooking_from_pending_to_completed(stack: Stack) -> Non
     assert statuses == ["PENDING", "EXECUTING", "COMPLETED"]
     assert update["outcome"] == "BOOKED" and update["latenessMs"] >= 0
 
-    after = metric_samples(stack)
+    # The COMPLETED event goes out while the delivery is still answering: its own metrics
+    # are counted when it returns, a moment later.
+    delivered = ("prebook_job_deliveries_total", frozenset(
+        {"job": "prebooking.execute", "status": "200", "result": "ok"}.items()))
+    for _ in range(100):
+        after = await asyncio.to_thread(metric_samples, stack)
+        if after.get(delivered, 0.0) > before.get(delivered, 0.0):
+            break
+        await asyncio.sleep(0.05)
 
     def grew(name: str, **labels: str) -> bool:
         key = (name, frozenset(labels.items()))
