@@ -30,7 +30,7 @@ def config_problems(settings: Settings) -> list[str]:
 
 async def health_report(settings: Settings, services: Any) -> dict[str, Any]:
     return await qstash_health(services.jobs, DECLARED, config_problems=config_problems(settings),
-                               qstash_enabled=settings.qstash_enabled)
+                               embedded=not settings.qstash_enabled)
 
 
 def qstash_health_route(settings: Settings, *, services: Callable[[], Any]) -> Route:

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.admin import qstash_health_route
 from api.auth import TokenVerifier
+from api.embedded_qstash import EmbeddedQStash
 from api.graphql import GraphiQLPrefill, GraphQLApp
 from api.logging import protect_secrets, with_log_context
 from api.metrics_route import metrics_route
@@ -27,7 +28,6 @@ from api.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestContex
 from api.runtime import open_services
 from api.settings import Mode, Settings
 from api.sockets import SocketPolicy
-from booking.fallback import run_fallback_scheduler
 from booking.fanout import PgFanout, is_postgres
 from booking.job_handlers import build_registry
 from booking.webhooks import WebhookRelay
@@ -67,12 +67,27 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
     operations and token)."""
     protect_secrets()
     registry = with_log_context(build_registry())
+    # Without QStash, localqstash's scheduler runs inside this process: same path, same jobs.
+    embedded = None if settings.qstash_enabled else EmbeddedQStash.for_settings(settings)
+    if embedded is not None:
+        settings = embedded.settings_for(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as scheduler:
+            effective = settings
+            if embedded is not None:
+                effective = embedded.settings_for(
+                    settings, await scheduler.enter_async_context(embedded.running()))
+                app.state.settings = effective  # operators' and tests' view of the scheduler
+            async with serving(app, effective):
+                yield
+
+    @contextlib.asynccontextmanager
+    async def serving(app: Starlette, settings: Settings) -> AsyncIterator[None]:
         async with open_services(settings) as services:
             app.state.services = services
-            if settings.sync_schedules_on_startup and settings.qstash_enabled:
+            if settings.sync_schedules_on_startup or not settings.qstash_enabled:
                 try:
                     report = await sync_schedules(services.jobs, DECLARED)
                     log.info("schedules synced: %s", report.summary())
@@ -87,8 +102,6 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
                                          retry_delay=settings.webhook_retry_delay)
                     services.events.relays.append(relay)
                     stack.push_async_callback(relay.drain)
-                if not settings.qstash_enabled:
-                    await stack.enter_async_context(run_fallback_scheduler(services))
                 yield
 
     receiver = Receiver(
@@ -112,7 +125,7 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
             metrics_route(),
             qstash_health_route(settings, services=lambda: app.state.services),
             delivery_route(
-                registry=registry, receiver=receiver, public_url=settings.public_url,
+                registry=registry, receiver=receiver, public_url=settings.jobs_url,
                 services=lambda: app.state.services,
             ),
             Route("/graphql", graphql, methods=["GET", "POST"]),

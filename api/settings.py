@@ -146,6 +146,9 @@ class Settings:
             raise SettingsError("PREBOOK_RULE_HORIZON_DAYS must be between 1 and 60")
         if self.workers < 1:
             raise SettingsError("PREBOOK_WORKERS must be at least 1")
+        if self.workers > 1 and not self.qstash_enabled:
+            raise SettingsError("QSTASH_ENABLED=false runs the scheduler inside the one app "
+                                "process: PREBOOK_WORKERS must be 1")
         self._check_webhook()
         if self.max_body_bytes < 1024:
             raise SettingsError("PREBOOK_MAX_BODY_BYTES must be at least 1024")
@@ -167,9 +170,15 @@ class Settings:
             secret_key(str(self.webhook_secret))
         except WebhookSecretInvalid as exc:
             raise SettingsError(str(exc)) from None
-        if not self.qstash_enabled:
-            raise SettingsError("PREBOOK_WEBHOOK_URL needs QStash (QSTASH_ENABLED=true): each "
-                                "webhook is a job, retried by QStash")
+
+    @property
+    def jobs_url(self) -> str:
+        """Where jobs are delivered: PUBLIC_URL for QStash; with QSTASH_ENABLED=false the
+        embedded scheduler calls this server on loopback."""
+        if self.qstash_enabled:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
     @property
     def is_production(self) -> bool:

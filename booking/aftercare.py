@@ -115,7 +115,7 @@ async def after_final(prebooking: Prebooking, *, services: Services) -> None:
 async def schedule_reminders(prebooking: Prebooking, *, services: Services) -> list[str]:
     """Reminders 24 h and 1 h before the class, and a follow-up after it, as QStash jobs."""
     times = class_times(prebooking)
-    if times is None or not services.qstash_enabled:
+    if times is None:
         return []
     start, end = times
     now = datetime.now(UTC)

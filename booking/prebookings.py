@@ -272,9 +272,6 @@ async def _store_and_schedule(
     fields: dict[str, object], opens_at: datetime, *, services: Services
 ) -> Prebooking:
     prebooking = await _insert(fields, opens_at)
-    if not services.qstash_enabled:
-        await _announce_created(prebooking, services)
-        return prebooking
     lead = timedelta(seconds=services.timing.lead_seconds)
     not_before = math.floor((opens_at - lead).timestamp())
     try:

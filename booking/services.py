@@ -40,7 +40,6 @@ class Services:
     vault: Vault
     events: PrebookingEvents
     timing: Timing
-    qstash_enabled: bool = True
     policy: Policy = Policy()
     mailer: Mailer | None = None
     # Where prebooking changes are POSTed (PREBOOK_WEBHOOK_URL); None: no webhooks.

@@ -14,21 +14,18 @@ DLQ_SCAN_LIMIT = 1000
 
 async def qstash_health(
     client: JobClient, declared: tuple[ScheduleDef, ...], *, config_problems: list[str],
-    qstash_enabled: bool = True,
+    embedded: bool = False,
 ) -> dict[str, Any]:
-    """One report; `healthy` is false when anything needs an operator's attention."""
+    """One report; `healthy` is false when anything needs an operator's attention.
+    `embedded`: the scheduler is the one inside the app (QSTASH_ENABLED=false)."""
     report: dict[str, Any] = {"config": {"ok": not config_problems, "problems": config_problems}}
-    if not qstash_enabled:
-        report["qstash"] = {"enabled": False}
-        report["healthy"] = not config_problems
-        return report
     started = time.perf_counter()
     try:
         rows = await compare(client, declared)
-        report["qstash"] = {"enabled": True, "reachable": True,
+        report["qstash"] = {"enabled": True, "embedded": embedded, "reachable": True,
                             "latencyMs": round((time.perf_counter() - started) * 1000, 1)}
     except Exception as exc:
-        report["qstash"] = {"enabled": True, "reachable": False,
+        report["qstash"] = {"enabled": True, "embedded": embedded, "reachable": False,
                             "error": f"{type(exc).__name__}: {exc}"[:300]}
         report["healthy"] = False
         return report

@@ -166,9 +166,9 @@ def test_webhook_settings_are_read_and_the_secret_kept_out_of_reprs() -> None:
      "whsec_ followed by base64"),
     ({"PREBOOK_WEBHOOK_URL": "https://app.example/h", "PREBOOK_WEBHOOK_SECRET": "whsec_c2hvcnQ="},
      "too short"),
-    ({"PREBOOK_WEBHOOK_URL": "https://app.example/h", "PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET,
-      "QSTASH_ENABLED": "false"}, "needs QStash"),
+    ({"PREBOOK_WORKERS": "2", "QSTASH_ENABLED": "false"}, "PREBOOK_WORKERS must be 1"),
 ])
-def test_webhook_settings_refused_with_the_reason(env: dict[str, str], message: str) -> None:
+def test_webhook_and_scheduler_settings_refused_with_the_reason(env: dict[str, str],
+                                                                message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({**PRODUCTION, **env})

@@ -1,4 +1,4 @@
-"""Operator commands against a running stack, session upkeep, and the no-QStash fallback."""
+"""Operator commands against a running stack, and session upkeep."""
 
 from __future__ import annotations
 

@@ -1,0 +1,74 @@
+"""QSTASH_ENABLED=false: localqstash's scheduler runs inside the app, so the same jobs run the
+same way as with QStash: the execution at the opening, watch checks, the cron schedules (its
+own module: one stack at a time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from qstash import QStash
+
+from api.settings import Settings
+from jobs.schedules import DECLARED
+from tests.e2e.test_athletes import create, free_place, new_class, until, user
+from tests.e2e.test_scenario import wait_final
+from tests.stack import Stack, running_stack
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("alone"), qstash_enabled=False,
+                       watch_interval_s=1.0) as stack:
+        yield stack
+
+
+def embedded(stack: Stack) -> QStash:
+    """The app's own scheduler, with the credentials it made at start-up."""
+    settings: Settings = stack.api.server.config.app.state.settings
+    assert not settings.qstash_enabled and settings.qstash_url != stack.qstash.url
+    return QStash(str(settings.qstash_token), base_url=settings.qstash_url)
+
+
+def test_a_prebooking_is_published_to_the_embedded_scheduler_and_fires(alone: Stack) -> None:
+    token, node_id, demo = alone.prebook("alone@example.com", opens_in=3)
+    message_id = alone.prebooking(token, node_id)["qstashMessageId"]
+    assert message_id  # published through the SDK, as to QStash
+    assert embedded(alone).message.get(message_id).url.endswith("/api/jobs/prebooking/execute")
+    final = wait_final(alone, token, node_id, demo["opensAt"])
+    assert final["status"] == "COMPLETED" and final["outcome"] == "BOOKED", final
+
+
+def test_the_cron_schedules_run_on_the_embedded_scheduler(alone: Stack) -> None:
+    present = {s.schedule_id for s in embedded(alone).schedule.list()}
+    assert {d.id for d in DECLARED} <= present
+
+
+def test_a_full_class_is_watched_without_qstash(alone: Stack) -> None:
+    token = user(alone, "alone-watcher")
+    now = datetime.now(UTC)
+    opens = now + timedelta(seconds=2)
+    made = new_class(alone, start=now + timedelta(hours=5), capacity=1, booked=1,
+                     opens_at=opens)
+    row = create(alone, token, made, opensAt=opens.isoformat(), watchIfFull=True)
+    assert until(alone, token, row["id"], "WATCHING")["outcome"] == "FULL"
+    free_place(alone, made["id"])
+    assert until(alone, token, row["id"], "COMPLETED")["outcome"] == "BOOKED"
+
+
+def test_several_workers_are_refused_without_qstash(tmp_path: Path) -> None:
+    from api.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="PREBOOK_WORKERS must be 1"):
+        Settings(data_dir=tmp_path, qstash_enabled=False, workers=2)
+
+
+def test_the_health_check_reads_the_embedded_scheduler(alone: Stack) -> None:
+    answer = httpx.get(f"{alone.api.url}/api/admin/qstash-health", timeout=10,
+                       headers={"Authorization": f"Bearer {alone.token('ops@x.test', admin=True)}"})
+    report = answer.json()
+    assert answer.status_code == 200 and report["healthy"] is True, report
+    assert report["qstash"]["embedded"] is True and report["qstash"]["reachable"] is True
