@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -11,6 +10,7 @@ from starlette.routing import Route
 
 from api.auth import AuthError, TokenVerifier
 from api.settings import Settings
+from api.state import services_of, settings_of
 from jobs.health import qstash_health
 from jobs.schedules import DECLARED
 
@@ -33,7 +33,7 @@ async def health_report(settings: Settings, services: Any) -> dict[str, Any]:
                                embedded=not settings.qstash_enabled)
 
 
-def qstash_health_route(settings: Settings, *, services: Callable[[], Any]) -> Route:
+def qstash_health_route(settings: Settings) -> Route:
     async def endpoint(request: Request) -> JSONResponse:
         try:
             principal = TokenVerifier(
@@ -46,7 +46,7 @@ def qstash_health_route(settings: Settings, *, services: Callable[[], Any]) -> R
             return JSONResponse({"error": "authentication required"}, status_code=401)
         if not principal.is_admin:
             return JSONResponse({"error": "admin role required"}, status_code=403)
-        report = await health_report(settings, services())
+        report = await health_report(settings_of(request), services_of(request))
         return JSONResponse(report, status_code=200 if report["healthy"] else 503)
 
     return Route("/api/admin/qstash-health", endpoint, methods=["GET"])

@@ -28,8 +28,10 @@ from api.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestContex
 from api.runtime import open_services
 from api.settings import Mode, Settings
 from api.sockets import SocketPolicy
+from api.state import AppState, services_of
 from booking.fanout import PgFanout, is_postgres
 from booking.job_handlers import build_registry
+from booking.services import Services
 from booking.webhooks import WebhookRelay
 from jobs.delivery import delivery_route
 from jobs.registry import JOBS_PREFIX
@@ -73,20 +75,18 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
         settings = embedded.settings_for(settings)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
         async with contextlib.AsyncExitStack() as scheduler:
             effective = settings
             if embedded is not None:
                 effective = embedded.settings_for(
                     settings, await scheduler.enter_async_context(embedded.running()))
-                app.state.settings = effective  # operators' and tests' view of the scheduler
-            async with serving(app, effective):
-                yield
+            async with serving(effective) as services:
+                yield AppState(services=services, settings=effective)
 
     @contextlib.asynccontextmanager
-    async def serving(app: Starlette, settings: Settings) -> AsyncIterator[None]:
+    async def serving(settings: Settings) -> AsyncIterator[Services]:
         async with open_services(settings) as services:
-            app.state.services = services
             if settings.sync_schedules_on_startup or not settings.qstash_enabled:
                 try:
                     report = await sync_schedules(services.jobs, DECLARED)
@@ -102,7 +102,7 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
                                          retry_delay=settings.webhook_retry_delay)
                     services.events.relays.append(relay)
                     stack.push_async_callback(relay.drain)
-                yield
+                yield services
 
     receiver = Receiver(
         current_signing_key=str(settings.qstash_current_signing_key),
@@ -123,10 +123,10 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
         routes=[
             Route("/health", health),
             metrics_route(),
-            qstash_health_route(settings, services=lambda: app.state.services),
+            qstash_health_route(settings),
             delivery_route(
                 registry=registry, receiver=receiver, public_url=settings.jobs_url,
-                services=lambda: app.state.services,
+                services=services_of,
             ),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
@@ -142,7 +142,6 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
         ],
         lifespan=lifespan,
     )
-    app.state.settings = settings
     return app
 
 

@@ -33,6 +33,7 @@ from strawberry.types.unset import UnsetType
 from api.auth import AuthError, TokenVerifier
 from api.graphql_errors import ClientErrors, log_errors
 from api.sockets import ExpiringSocketHandler, SocketCounter, SocketPolicy
+from api.state import services_of
 from schema.context import Context
 
 CDN_PREFIX = "https://unpkg.com/"
@@ -218,7 +219,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return context_type(
             request=request,
             response=response,
-            services=request.app.state.services,
+            services=services_of(request),
             principal=principal,
             auth_error=error,
             clock=self._verifier.clock,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -20,6 +21,8 @@ from booking.gate import Volley
 from booking.outcomes import Outcome, classify, is_success
 from booking.services import Services
 from booking.wire import Shot
+from jobs.catalog import EXECUTE_PREBOOKING
+from jobs.payloads import ExecutePrebooking
 from models.prebookings import Prebooking, PrebookingStatus
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,19 @@ class ExecutionReport:
             "gatePosition": self.gate_position, "gateSize": self.gate_size,
             "gateSpreadMs": self.gate_spread_ms,
         }
+
+
+async def schedule_execution(prebooking_id: uuid.UUID, opens_at: datetime, *,
+                             services: Services) -> str:
+    """Publish the `prebooking.execute` job, due PREBOOK_LEAD_SECONDS before `opens_at` (at once
+    when that is past); its deduplication id makes a second publish of one prebooking a no-op
+    at QStash. Returns the message id; raises PublishFailed."""
+    not_before = math.floor(
+        (opens_at - timedelta(seconds=services.timing.lead_seconds)).timestamp())
+    return await services.jobs.enqueue(
+        EXECUTE_PREBOOKING, ExecutePrebooking(prebooking_id=prebooking_id),
+        not_before=not_before if not_before > datetime.now(UTC).timestamp() else None,
+        deduplication_id=f"prebooking-{prebooking_id}")
 
 
 def _ns(moment: datetime) -> int:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import math
 import statistics
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from booking import lifecycle
+from booking.execution import schedule_execution
 from booking.notifications import notify
 from booking.services import Services
 from booking.texts import render
-from jobs.catalog import EXECUTE_PREBOOKING
 from jobs.client import PublishFailed
-from jobs.payloads import ExecutePrebooking
 from models.deliveries import ProcessedDelivery
 from models.notifications import Notification
 from models.prebookings import Prebooking, PrebookingStatus
@@ -85,16 +83,10 @@ async def delete_account(user_id: uuid.UUID, *, services: Services) -> dict[str,
 async def reschedule(services: Services) -> dict[str, list[str]]:
     """Publish messages for PENDING prebookings that have none (e.g. after a failed publish)."""
     published, failed = [], []
-    now = datetime.now(UTC)
     rows = await Prebooking.filter(status=PrebookingStatus.PENDING, qstash_message_id=None)
     for row in rows:
-        not_before = math.floor(
-            (row.opens_at - timedelta(seconds=services.timing.lead_seconds)).timestamp())
         try:
-            message_id = await services.jobs.enqueue(
-                EXECUTE_PREBOOKING, ExecutePrebooking(row.id),
-                not_before=not_before if not_before > now.timestamp() else None,
-                deduplication_id=f"prebooking-{row.id}")
+            message_id = await schedule_execution(row.id, row.opens_at, services=services)
         except PublishFailed as exc:
             log.warning("reschedule %s failed: %s", row.id, exc)
             failed.append(str(row.id))

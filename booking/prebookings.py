@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,13 +14,11 @@ from tortoise.transactions import in_transaction
 from booking import accounts, lifecycle
 from booking.aimharder import AimharderSession, BookAnswer, ClassInfo
 from booking.events import created
-from booking.execution import record_outcome
+from booking.execution import record_outcome, schedule_execution
 from booking.opening import BookingWindow, WindowUnit, parse_booking_window
 from booking.outcomes import Outcome, classify
 from booking.services import Services
-from jobs.catalog import EXECUTE_PREBOOKING
 from jobs.client import PublishFailed
-from jobs.payloads import ExecutePrebooking
 from models.prebookings import Prebooking, PrebookingStatus
 from models.users import AimharderBox, User
 
@@ -272,15 +269,8 @@ async def _store_and_schedule(
     fields: dict[str, object], opens_at: datetime, *, services: Services
 ) -> Prebooking:
     prebooking = await _insert(fields, opens_at)
-    lead = timedelta(seconds=services.timing.lead_seconds)
-    not_before = math.floor((opens_at - lead).timestamp())
     try:
-        message_id = await services.jobs.enqueue(
-            EXECUTE_PREBOOKING,
-            ExecutePrebooking(prebooking_id=prebooking.id),
-            not_before=not_before if not_before > datetime.now(UTC).timestamp() else None,
-            deduplication_id=f"prebooking-{prebooking.id}",
-        )
+        message_id = await schedule_execution(prebooking.id, opens_at, services=services)
     except PublishFailed as exc:
         await _announce_created(prebooking, services)
         failed = await lifecycle.move(

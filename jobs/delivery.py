@@ -73,7 +73,7 @@ def delivery_route(
     registry: Registry,
     receiver: Receiver,
     public_url: str,
-    services: Callable[[], Any],
+    services: Callable[[Request], Any],
 ) -> Route:
     """`POST /api/jobs/{path}`: verify, parse, deduplicate, then run the job's handler."""
 
@@ -109,7 +109,7 @@ def delivery_route(
             return JSONResponse({"status": "duplicate", "messageId": message_id})
         retried = _int(request.headers.get("upstash-retried"))
         ctx = JobContext(job=spec.name, message_id=message_id, retried=retried,
-                         services=services())
+                         services=services(request))
         started = time.perf_counter()
         try:
             result = await spec.handler(ctx, payload)

@@ -63,7 +63,7 @@ async def deliver_refused_and_crashed() -> None:
     receiver = Receiver(current_signing_key=DEV_CURRENT_SIGNING_KEY,
                         next_signing_key=DEV_NEXT_SIGNING_KEY)
     route = delivery_route(registry=Registry([bind(CRASHING, crash)]), receiver=receiver,
-                           public_url=PUBLIC_URL, services=lambda: None)
+                           public_url=PUBLIC_URL, services=lambda _request: None)
     url = PUBLIC_URL + CRASHING.route
     async with httpx.AsyncClient(transport=httpx.ASGITransport(Starlette(routes=[route])),
                                  base_url=PUBLIC_URL) as http:

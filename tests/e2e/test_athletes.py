@@ -90,6 +90,9 @@ def book_requests(stack: Stack, class_id: str) -> list[dict[str, Any]]:
             if str(r["path"]).endswith("/api/book") and r["form"].get("id") == class_id]
 
 
+# A rule's opening is its class's start ("HH:MM") minus the box's window, so the test waits for
+# the next whole minute at least 20 s away, up to 80 s, past the 30 s default limit.
+@pytest.mark.timeout(150)
 def test_a_rule_for_two_weekdays_places_each_once_and_books_at_the_opening(
         stack: Stack) -> None:
     token = user(stack, "rule")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -32,6 +33,11 @@ from tests.postgres import fresh_database
 from tests.processes import ChildProcess, answers
 from tests.servers import free_port, serve
 from tests.stack import CONNECT, RemoteServer, Stack, child_env, stack_settings
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("PREBOOK_TEST_DATABASE") != "postgres",
+    reason="a fleet runs on PostgreSQL: this runs in make test's PostgreSQL run "
+           "(PREBOOK_TEST_DATABASE=postgres)")
 
 
 @pytest.fixture(scope="module")

@@ -16,21 +16,15 @@ from localqstash import DEV_TOKEN
 from tests.e2e.jobkit import raw_id
 from tests.e2e.test_deliveries import PATH, signature
 from tests.e2e.test_scenario import CREATE, GET, book_requests, connect, wait_final
-from tests.postgres import fresh_database
 from tests.stack import DEMO_BOX_ID, Stack, running_stack
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def stack(request: pytest.FixtureRequest,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Concurrency is checked on both databases; PostgreSQL is the production one."""
-    tmp = tmp_path_factory.mktemp(f"races-{request.param}")
-    if request.param == "sqlite":
-        with running_stack(tmp) as running:
-            yield running
-    else:
-        with fresh_database() as url, running_stack(tmp, database_url=url) as running:
-            yield running
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Concurrency is checked once on each database: on SQLite in the first run of `make test`,
+    on PostgreSQL (the production one) in its second (PREBOOK_TEST_DATABASE=postgres)."""
+    with running_stack(tmp_path_factory.mktemp("races")) as running:
+        yield running
 
 
 def test_fifty_concurrent_copies_of_a_delivery_book_once(stack: Stack) -> None:

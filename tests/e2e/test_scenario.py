@@ -41,6 +41,9 @@ def book_requests(stack: Stack, class_id: str) -> list[dict[str, object]]:
             if str(r["path"]).endswith("/api/book") and r["form"].get("id") == class_id]
 
 
+# A discovered opening is a class's start (a whole minute) minus the box's window: the test
+# waits for the next whole minute at least 3 s away, up to 63 s, past the 30 s default limit.
+@pytest.mark.timeout(120)
 def test_prebooking_discovers_the_opening_and_books_at_it(stack: Stack) -> None:
     token = stack.token("discover@example.com")
     connect(stack, token, "m1@box.example")

@@ -28,7 +28,7 @@ def alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def embedded(stack: Stack) -> QStash:
     """The app's own scheduler, with the credentials it made at start-up."""
-    settings: Settings = stack.api.server.config.app.state.settings
+    settings: Settings = stack.api.server.lifespan.state["settings"]  # the lifespan's AppState
     assert not settings.qstash_enabled and settings.qstash_url != stack.qstash.url
     return QStash(str(settings.qstash_token), base_url=settings.qstash_url)
 
