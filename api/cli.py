@@ -71,7 +71,7 @@ def cmd_fakebox(args: argparse.Namespace) -> int:
     from fakebox import FakeBoxConfig, create_app
     from fakebox.arrival import StampingHttpToolsProtocol
 
-    port = args.port or int(os.environ.get("FAKEBOX_PORT", "8090"))
+    port = args.port or _settings("dev").fakebox_port
     uvicorn.run(create_app(FakeBoxConfig(freeze_log=True)), host=args.host, port=port,
                 log_level="warning",
                 http=StampingHttpToolsProtocol, ssl_certfile=args.ssl_certfile,

@@ -169,19 +169,19 @@ def run_dev(settings: Settings) -> int:
     from api.serve import uvicorn_limits
     from models.migrate import apply_migrations
 
-    env = dict(os.environ)
-    if "PREBOOK_SYNC_SCHEDULES" not in os.environ:  # dev runs the cron jobs as production does
+    env = dict(os.environ)  # the children's: they read the same variables
+    if not settings.is_set("PREBOOK_SYNC_SCHEDULES"):  # dev runs the cron jobs as production does
         settings = settings.replace(sync_schedules_on_startup=True)
     ports = {"PREBOOK_PORT": ("API", settings.port)}
-    if "QSTASH_TOKEN" not in os.environ:
+    if not settings.is_set("QSTASH_TOKEN"):
         ports["QSTASH_DEV_PORT"] = ("localqstash", settings.qstash_dev_port)
     # Each AimHarder URL that is not set points at the fake box, started when one does.
-    fake_urls = [name for name in AIMHARDER_URL_VARIABLES if name not in os.environ]
+    fake_urls = [name for name in AIMHARDER_URL_VARIABLES if not settings.is_set(name)]
     if fake_urls:
         ports["FAKEBOX_PORT"] = ("fake box", settings.fakebox_port)
     _check_ports(ports)
     children: list[subprocess.Popen[bytes]] = []
-    if "QSTASH_TOKEN" not in os.environ:
+    if not settings.is_set("QSTASH_TOKEN"):
         data_dir = settings.data_dir / "localqstash"
         children.append(_spawn(["qstash-dev", "--port", str(settings.qstash_dev_port),
                                 "--data-dir", str(data_dir)], env))
@@ -206,7 +206,7 @@ def run_dev(settings: Settings) -> int:
     try:
         applied = asyncio.run(apply_migrations(settings.database_url))
         print(f"prebook dev: migrations applied: {', '.join(applied) or 'none (up to date)'}")
-        if "QSTASH_TOKEN" not in os.environ:
+        if not settings.is_set("QSTASH_TOKEN"):
             _wait_ready(f"{settings.qstash_url}/v2/keys",
                         {"Authorization": f"Bearer {settings.qstash_token}"})
         demo = {"id": "?", "day": "?", "time": "?", "opensAt": "?"}

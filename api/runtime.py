@@ -14,7 +14,7 @@ from api.settings import Settings
 from booking.aimharder import AimharderClient, BrowserHeaders
 from booking.events import PrebookingEvents
 from booking.mail import Mailer
-from booking.services import Policy, Services, Timing
+from booking.services import Services
 from booking.webhooks import Webhooks, secret_key
 from jobs.client import JobClient
 from models.config import secure_database_file, tortoise_config
@@ -63,17 +63,8 @@ def build_services(settings: Settings, http: httpx.AsyncClient,
                        public_url=settings.jobs_url),
         vault=Vault(str(settings.secret_key)),
         events=PrebookingEvents(),
-        timing=Timing(
-            lead_seconds=settings.lead_seconds,
-            fire_offset_ms=settings.fire_offset_ms,
-            too_early_window_ms=settings.too_early_window_ms,
-            answer_timeout_s=settings.answer_timeout_s,
-        ),
-        policy=Policy(retention_days=settings.retention_days,
-                      missed_after_s=settings.missed_after_s,
-                      stuck_after_s=settings.stuck_after_s,
-                      watch_interval_s=settings.watch_interval_s,
-                      rule_horizon_days=settings.rule_horizon_days),
+        timing=settings.timing,
+        policy=settings.policy,
         mailer=Mailer(str(settings.smtp_url), settings.smtp_from) if settings.smtp_url else None,
         webhooks=webhooks(settings, webhook_http) if webhook_http is not None else None,
     )

@@ -10,6 +10,7 @@ from typing import Literal
 
 from starlette.datastructures import Secret
 
+from booking.services import Policy, Timing
 from booking.tunnel import check_proxy_url
 from booking.webhooks import WebhookSecretInvalid, secret_key
 from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
@@ -108,7 +109,7 @@ class Settings:
     # Bearer tokens: optional audience and issuer checks, and the longest lifetime accepted.
     auth_jwt_audience: str | None = None
     auth_jwt_issuer: str | None = None
-    auth_jwt_max_ttl_s: float = DEFAULT_JWT_MAX_TTL_S
+    auth_jwt_max_ttl_s: float = float(DEFAULT_JWT_MAX_TTL_S)
     # Host headers answered besides PUBLIC_URL's host and loopback (PREBOOK_ALLOWED_HOSTS).
     allowed_hosts: tuple[str, ...] = ()
     # Connections (docs/deploy.md, "Timeouts and connection limits").
@@ -118,6 +119,8 @@ class Settings:
     ws_init_timeout_s: float = 5.0
     ws_anonymous_s: float = 5.0
     ws_max_per_user: int = 8
+    # The variables the environment set (`from_env`), as opposed to defaults.
+    explicit: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -226,120 +229,139 @@ class Settings:
                 )
             if len(env["SECRET_KEY"].encode()) < MIN_SECRET_KEY_BYTES:
                 raise SettingsError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes")
-        log_format = env.get("PREBOOK_LOG_FORMAT", "json" if chosen == "production" else "text")
-        if log_format not in ("json", "text"):
-            raise SettingsError(f"PREBOOK_LOG_FORMAT must be json or text, got {log_format!r}")
-        defaults = cls()
-        port = int(_number("PREBOOK_PORT", env.get("PREBOOK_PORT", "8000"), int))
-        qstash_dev_port = int(
-            _number("QSTASH_DEV_PORT", env.get("QSTASH_DEV_PORT", str(DEV_QSTASH_PORT)), int)
-        )
-        fakebox_port = int(
-            _number("FAKEBOX_PORT", env.get("FAKEBOX_PORT", str(DEV_FAKEBOX_PORT)), int)
-        )
-        public_default = f"http://127.0.0.1:{port}"
-        qstash_default = "https://qstash.upstash.io" if chosen == "production" else (
-            f"http://127.0.0.1:{qstash_dev_port}"
-        )
+        values: dict[str, object] = {}
+        for var in VARIABLES:
+            if var.env in env:
+                values[var.field] = _parse(var, env[var.env])
+        if values.get("log_format", "json" if chosen == "production" else "text") not in (
+                "json", "text"):
+            raise SettingsError(
+                f"PREBOOK_LOG_FORMAT must be json or text, got {env['PREBOOK_LOG_FORMAT']!r}")
+        # The defaults that depend on the mode or on another setting; all others are the
+        # dataclass's own.
+        values.setdefault("host", "127.0.0.1" if chosen == "dev" else "0.0.0.0")
+        values.setdefault("log_format", "json" if chosen == "production" else "text")
+        values.setdefault("public_url", f"http://127.0.0.1:{values.get('port', 8000)}")
+        values.setdefault("qstash_url", "https://qstash.upstash.io" if chosen == "production"
+                          else f"http://127.0.0.1:{values.get('qstash_dev_port', DEV_QSTASH_PORT)}")
+        return cls(mode=chosen, explicit=frozenset(v.env for v in VARIABLES if v.env in env),
+                   **values)  # type: ignore[arg-type]
 
-        def secret(name: str, fallback: Secret) -> Secret:
-            return Secret(env[name]) if name in env else fallback
+    def is_set(self, variable: str) -> bool:
+        """Whether the environment this was read from set `variable` (not a default)."""
+        return variable in self.explicit
 
-        return cls(
-            mode=chosen,
-            host=env.get("PREBOOK_HOST", "127.0.0.1" if chosen == "dev" else "0.0.0.0"),
-            port=port,
-            data_dir=Path(env.get("PREBOOK_DATA_DIR", "var")),
-            database_url=env.get("DATABASE_URL", ""),
-            public_url=env.get("PUBLIC_URL", public_default).rstrip("/"),
-            qstash_enabled=_bool("QSTASH_ENABLED", env.get("QSTASH_ENABLED", "true")),
-            qstash_url=env.get("QSTASH_URL", qstash_default).rstrip("/"),
-            qstash_token=secret("QSTASH_TOKEN", defaults.qstash_token),
-            qstash_current_signing_key=secret(
-                "QSTASH_CURRENT_SIGNING_KEY", defaults.qstash_current_signing_key
-            ),
-            qstash_next_signing_key=secret(
-                "QSTASH_NEXT_SIGNING_KEY", defaults.qstash_next_signing_key
-            ),
-            auth_jwt_secret=secret("AUTH_JWT_SECRET", defaults.auth_jwt_secret),
-            secret_key=secret("SECRET_KEY", defaults.secret_key),
-            aimharder_login_url=env.get("AIMHARDER_LOGIN_URL", REAL_AIMHARDER_LOGIN_URL).rstrip(
-                "/"
-            ),
-            aimharder_account_url=env.get(
-                "AIMHARDER_ACCOUNT_URL", REAL_AIMHARDER_ACCOUNT_URL
-            ).rstrip("/"),
-            aimharder_box_url=env.get("AIMHARDER_BOX_URL", REAL_AIMHARDER_BOX_URL).rstrip("/"),
-            aimharder_proxy=(Secret(env["AIMHARDER_PROXY"]) if "AIMHARDER_PROXY" in env
-                             else None),
-            aimharder_user_agent=env.get("AIMHARDER_USER_AGENT"),
-            lead_seconds=_number(
-                "PREBOOK_LEAD_SECONDS", env.get("PREBOOK_LEAD_SECONDS", "5"), float
-            ),
-            fire_offset_ms=_number(
-                "PREBOOK_FIRE_OFFSET_MS", env.get("PREBOOK_FIRE_OFFSET_MS", "0"), float
-            ),
-            too_early_window_ms=_number(
-                "PREBOOK_RETRY_WINDOW_MS", env.get("PREBOOK_RETRY_WINDOW_MS", "3000"), float
-            ),
-            answer_timeout_s=_number(
-                "PREBOOK_ANSWER_TIMEOUT_S", env.get("PREBOOK_ANSWER_TIMEOUT_S", "10"), float
-            ),
-            qstash_dev_port=qstash_dev_port,
-            fakebox_port=fakebox_port,
-            retention_days=int(
-                _number("PREBOOK_RETENTION_DAYS", env.get("PREBOOK_RETENTION_DAYS", "90"), int)
-            ),
-            missed_after_s=_number(
-                "PREBOOK_MISSED_AFTER_S", env.get("PREBOOK_MISSED_AFTER_S", "60"), float
-            ),
-            stuck_after_s=_number(
-                "PREBOOK_STUCK_AFTER_S", env.get("PREBOOK_STUCK_AFTER_S", "180"), float
-            ),
-            watch_interval_s=_number(
-                "PREBOOK_WATCH_INTERVAL_S", env.get("PREBOOK_WATCH_INTERVAL_S", "60"), float
-            ),
-            rule_horizon_days=int(_number(
-                "PREBOOK_RULE_HORIZON_DAYS", env.get("PREBOOK_RULE_HORIZON_DAYS", "8"), int
-            )),
-            sync_schedules_on_startup=_bool(
-                "PREBOOK_SYNC_SCHEDULES", env.get("PREBOOK_SYNC_SCHEDULES", "false")
-            ),
-            smtp_url=Secret(env["SMTP_URL"]) if "SMTP_URL" in env else None,
-            smtp_from=env.get("SMTP_FROM", defaults.smtp_from),
-            webhook_url=env.get("PREBOOK_WEBHOOK_URL"),
-            webhook_secret=(Secret(env["PREBOOK_WEBHOOK_SECRET"])
-                            if "PREBOOK_WEBHOOK_SECRET" in env else None),
-            webhook_retry_delay=env.get("PREBOOK_WEBHOOK_RETRY_DELAY"),
-            workers=int(_number("PREBOOK_WORKERS", env.get("PREBOOK_WORKERS", "1"), int)),
-            max_body_bytes=int(_number(
-                "PREBOOK_MAX_BODY_BYTES",
-                env.get("PREBOOK_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)), int,
-            )),
-            log_format="json" if log_format == "json" else "text",
-            auth_jwt_audience=env.get("AUTH_JWT_AUDIENCE"),
-            auth_jwt_issuer=env.get("AUTH_JWT_ISSUER"),
-            auth_jwt_max_ttl_s=_number(
-                "AUTH_JWT_MAX_TTL", env.get("AUTH_JWT_MAX_TTL", str(DEFAULT_JWT_MAX_TTL_S)), float
-            ),
-            allowed_hosts=tuple(h.strip() for h in env.get("PREBOOK_ALLOWED_HOSTS", "").split(",")
-                                if h.strip()),
-            body_timeout_s=_number(
-                "PREBOOK_BODY_TIMEOUT_S", env.get("PREBOOK_BODY_TIMEOUT_S", "10"), float
-            ),
-            keepalive_timeout_s=int(
-                _number("PREBOOK_KEEPALIVE_S", env.get("PREBOOK_KEEPALIVE_S", "5"), int)
-            ),
-            limit_concurrency=int(_number(
-                "PREBOOK_LIMIT_CONCURRENCY", env.get("PREBOOK_LIMIT_CONCURRENCY", "1000"), int
-            )),
-            ws_init_timeout_s=_number(
-                "PREBOOK_WS_INIT_TIMEOUT_S", env.get("PREBOOK_WS_INIT_TIMEOUT_S", "5"), float
-            ),
-            ws_anonymous_s=_number(
-                "PREBOOK_WS_ANONYMOUS_S", env.get("PREBOOK_WS_ANONYMOUS_S", "5"), float
-            ),
-            ws_max_per_user=int(_number(
-                "PREBOOK_WS_MAX_PER_USER", env.get("PREBOOK_WS_MAX_PER_USER", "8"), int
-            )),
-        )
+    def to_env(self) -> dict[str, str]:
+        """The environment that `from_env` reads back into these settings (for child
+        processes and tests); unset optional values are left out."""
+        env: dict[str, str] = {"PREBOOK_ENV": self.mode}
+        for var in VARIABLES:
+            value = getattr(self, var.field)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                env[var.env] = "true" if value else "false"
+            elif isinstance(value, tuple):
+                env[var.env] = ",".join(value)
+            else:
+                env[var.env] = str(value)
+        return env
+
+    @property
+    def timing(self) -> Timing:
+        """The firing group, as the booking domain takes it."""
+        return Timing(lead_seconds=self.lead_seconds, fire_offset_ms=self.fire_offset_ms,
+                      too_early_window_ms=self.too_early_window_ms,
+                      answer_timeout_s=self.answer_timeout_s)
+
+    @property
+    def policy(self) -> Policy:
+        """The retention and upkeep group, as the booking domain takes it."""
+        return Policy(retention_days=self.retention_days, missed_after_s=self.missed_after_s,
+                      stuck_after_s=self.stuck_after_s, watch_interval_s=self.watch_interval_s,
+                      rule_horizon_days=self.rule_horizon_days)
+
+
+Kind = Literal["str", "url", "int", "float", "bool", "secret", "path", "hosts"]
+
+
+@dataclass(frozen=True)
+class Var:
+    """One environment variable: the field it sets, how it is parsed, the group it is in."""
+
+    env: str
+    field: str
+    kind: Kind
+    group: str
+
+
+# Every variable prebook reads, once: `Settings.from_env` parses these and nothing else, and
+# `Settings.to_env` writes them back. Defaults are the `Settings` fields' own (a few depend on
+# the mode: see `from_env`). README's configuration table documents them by group.
+VARIABLES: tuple[Var, ...] = (
+    Var("PREBOOK_HOST", "host", "str", "server"),
+    Var("PREBOOK_PORT", "port", "int", "server"),
+    Var("PREBOOK_DATA_DIR", "data_dir", "path", "server"),
+    Var("DATABASE_URL", "database_url", "str", "server"),
+    Var("PUBLIC_URL", "public_url", "url", "server"),
+    Var("PREBOOK_WORKERS", "workers", "int", "server"),
+    Var("PREBOOK_MAX_BODY_BYTES", "max_body_bytes", "int", "server"),
+    Var("PREBOOK_LOG_FORMAT", "log_format", "str", "server"),
+    Var("PREBOOK_ALLOWED_HOSTS", "allowed_hosts", "hosts", "server"),
+    Var("PREBOOK_BODY_TIMEOUT_S", "body_timeout_s", "float", "server"),
+    Var("PREBOOK_KEEPALIVE_S", "keepalive_timeout_s", "int", "server"),
+    Var("PREBOOK_LIMIT_CONCURRENCY", "limit_concurrency", "int", "server"),
+    Var("PREBOOK_WS_INIT_TIMEOUT_S", "ws_init_timeout_s", "float", "server"),
+    Var("PREBOOK_WS_ANONYMOUS_S", "ws_anonymous_s", "float", "server"),
+    Var("PREBOOK_WS_MAX_PER_USER", "ws_max_per_user", "int", "server"),
+    Var("QSTASH_ENABLED", "qstash_enabled", "bool", "qstash"),
+    Var("QSTASH_URL", "qstash_url", "url", "qstash"),
+    Var("QSTASH_TOKEN", "qstash_token", "secret", "qstash"),
+    Var("QSTASH_CURRENT_SIGNING_KEY", "qstash_current_signing_key", "secret", "qstash"),
+    Var("QSTASH_NEXT_SIGNING_KEY", "qstash_next_signing_key", "secret", "qstash"),
+    Var("QSTASH_DEV_PORT", "qstash_dev_port", "int", "qstash"),
+    Var("PREBOOK_SYNC_SCHEDULES", "sync_schedules_on_startup", "bool", "qstash"),
+    Var("AUTH_JWT_SECRET", "auth_jwt_secret", "secret", "auth"),
+    Var("SECRET_KEY", "secret_key", "secret", "auth"),
+    Var("AUTH_JWT_AUDIENCE", "auth_jwt_audience", "str", "auth"),
+    Var("AUTH_JWT_ISSUER", "auth_jwt_issuer", "str", "auth"),
+    Var("AUTH_JWT_MAX_TTL", "auth_jwt_max_ttl_s", "float", "auth"),
+    Var("AIMHARDER_LOGIN_URL", "aimharder_login_url", "url", "aimharder"),
+    Var("AIMHARDER_ACCOUNT_URL", "aimharder_account_url", "url", "aimharder"),
+    Var("AIMHARDER_BOX_URL", "aimharder_box_url", "url", "aimharder"),
+    Var("AIMHARDER_PROXY", "aimharder_proxy", "secret", "aimharder"),
+    Var("AIMHARDER_USER_AGENT", "aimharder_user_agent", "str", "aimharder"),
+    Var("FAKEBOX_PORT", "fakebox_port", "int", "aimharder"),
+    Var("PREBOOK_LEAD_SECONDS", "lead_seconds", "float", "firing"),
+    Var("PREBOOK_FIRE_OFFSET_MS", "fire_offset_ms", "float", "firing"),
+    Var("PREBOOK_RETRY_WINDOW_MS", "too_early_window_ms", "float", "firing"),
+    Var("PREBOOK_ANSWER_TIMEOUT_S", "answer_timeout_s", "float", "firing"),
+    Var("PREBOOK_RETENTION_DAYS", "retention_days", "int", "upkeep"),
+    Var("PREBOOK_MISSED_AFTER_S", "missed_after_s", "float", "upkeep"),
+    Var("PREBOOK_STUCK_AFTER_S", "stuck_after_s", "float", "upkeep"),
+    Var("PREBOOK_WATCH_INTERVAL_S", "watch_interval_s", "float", "upkeep"),
+    Var("PREBOOK_RULE_HORIZON_DAYS", "rule_horizon_days", "int", "upkeep"),
+    Var("SMTP_URL", "smtp_url", "secret", "mail"),
+    Var("SMTP_FROM", "smtp_from", "str", "mail"),
+    Var("PREBOOK_WEBHOOK_URL", "webhook_url", "str", "webhooks"),
+    Var("PREBOOK_WEBHOOK_SECRET", "webhook_secret", "secret", "webhooks"),
+    Var("PREBOOK_WEBHOOK_RETRY_DELAY", "webhook_retry_delay", "str", "webhooks"),
+)
+
+
+def _parse(var: Var, raw: str) -> object:
+    if var.kind == "int":
+        return int(_number(var.env, raw, int))
+    if var.kind == "float":
+        return _number(var.env, raw, float)
+    if var.kind == "bool":
+        return _bool(var.env, raw)
+    if var.kind == "secret":
+        return Secret(raw)
+    if var.kind == "path":
+        return Path(raw)
+    if var.kind == "url":
+        return raw.rstrip("/")
+    if var.kind == "hosts":
+        return tuple(h.strip() for h in raw.split(",") if h.strip())
+    return raw

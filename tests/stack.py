@@ -153,15 +153,8 @@ class RemoteServer:
 
 
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of a `prebook serve` child with these settings (dev mode)."""
-    return {**os.environ, "PREBOOK_ENV": "dev", "PREBOOK_PORT": str(settings.port),
-            "DATABASE_URL": settings.database_url, "PUBLIC_URL": settings.public_url,
-            "QSTASH_URL": settings.qstash_url,
-            "AIMHARDER_LOGIN_URL": settings.aimharder_login_url,
-            "AIMHARDER_ACCOUNT_URL": settings.aimharder_account_url,
-            "AIMHARDER_BOX_URL": settings.aimharder_box_url,
-            "PREBOOK_LEAD_SECONDS": str(settings.lead_seconds),
-            "PREBOOK_DATA_DIR": str(settings.data_dir), **extra}
+    """The environment of a `prebook serve` child with these settings."""
+    return {**os.environ, **settings.to_env(), **extra}
 
 
 def stack_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_url: str,

@@ -172,3 +172,25 @@ def test_webhook_and_scheduler_settings_refused_with_the_reason(env: dict[str, s
                                                                 message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({**PRODUCTION, **env})
+
+
+def test_to_env_reads_back_into_the_same_settings() -> None:
+    settings = Settings.from_env({
+        **PRODUCTION, "PREBOOK_ALLOWED_HOSTS": "a.example, b.example", "QSTASH_ENABLED": "true",
+        "PREBOOK_WEBHOOK_URL": "https://app.example/h", "PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PREBOOK_LEAD_SECONDS": "2.5", "PREBOOK_DATA_DIR": "/srv/prebook"})
+    again = Settings.from_env(settings.to_env())
+    assert again.to_env() == settings.to_env()  # (Secret values compare by identity)
+    assert again.allowed_hosts == ("a.example", "b.example") and again.lead_seconds == 2.5
+    assert str(again.webhook_secret) == WEBHOOK_SECRET and again.is_production
+    assert settings.is_set("PREBOOK_LEAD_SECONDS") and not settings.is_set("SMTP_URL")
+
+
+def test_every_field_but_the_mode_has_one_variable() -> None:
+    import dataclasses
+
+    from api.settings import VARIABLES
+
+    fields = {f.name for f in dataclasses.fields(Settings)} - {"mode", "explicit"}
+    assert sorted(v.field for v in VARIABLES) == sorted(fields)
+    assert len({v.env for v in VARIABLES}) == len(VARIABLES)
