@@ -29,10 +29,10 @@ from api.runtime import open_services
 from api.settings import Mode, Settings
 from api.sockets import SocketPolicy
 from api.state import AppState, services_of
-from booking.fanout import PgFanout, is_postgres
+from booking.infra.fanout import PgFanout, is_postgres
+from booking.infra.webhooks import WebhookRelay
 from booking.job_handlers import build_registry
 from booking.services import Services
-from booking.webhooks import WebhookRelay
 from jobs.delivery import delivery_route
 from jobs.registry import JOBS_PREFIX
 from jobs.schedules import DECLARED, sync_schedules

@@ -81,7 +81,7 @@ def cmd_fakebox(args: argparse.Namespace) -> int:
 
 def cmd_clock(args: argparse.Namespace) -> int:
     from api.runtime import aimharder_client, aimharder_http
-    from booking.clocksync import OffsetEstimate, estimate_offset
+    from booking.aimharder.clocksync import OffsetEstimate, estimate_offset
 
     settings = _settings()
 

@@ -13,9 +13,9 @@ from tortoise import Tortoise
 from api.settings import Settings
 from booking.aimharder import AimharderClient, BrowserHeaders
 from booking.events import PrebookingEvents
-from booking.mail import Mailer
+from booking.infra.mail import Mailer
+from booking.infra.webhooks import Webhooks, secret_key
 from booking.services import Services
-from booking.webhooks import Webhooks, secret_key
 from jobs.client import JobClient
 from models.config import secure_database_file, tortoise_config
 from models.encryption import Vault

@@ -10,9 +10,9 @@ from typing import Literal
 
 from starlette.datastructures import Secret
 
+from booking.aimharder.tunnel import check_proxy_url
+from booking.infra.webhooks import WebhookSecretInvalid, secret_key
 from booking.services import Policy, Timing
-from booking.tunnel import check_proxy_url
-from booking.webhooks import WebhookSecretInvalid, secret_key
 from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
 
 Mode = Literal["dev", "production"]
@@ -99,7 +99,7 @@ class Settings:
     sync_schedules_on_startup: bool = False
     smtp_url: Secret | None = field(default=None, repr=False)
     smtp_from: str = "prebook <noreply@prebook.local>"
-    # Outbound webhooks (booking.webhooks): every prebooking change POSTed here, signed.
+    # Outbound webhooks (booking.infra.webhooks): every prebooking change POSTed here, signed.
     webhook_url: str | None = None
     webhook_secret: Secret | None = field(default=None, repr=False)
     webhook_retry_delay: str | None = None  # a QStash expression in ms; None: QStash's backoff

@@ -1,5 +1,6 @@
 """Prebooking changes: told at once to this instance's GraphQL subscribers, then to the relays
-(other instances through PostgreSQL, `booking.fanout`; the webhook, `booking.webhooks`)."""
+(other instances through PostgreSQL, `booking.infra.fanout`; the webhook,
+`booking.infra.webhooks`)."""
 
 from __future__ import annotations
 

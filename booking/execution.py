@@ -17,10 +17,10 @@ import httpx
 
 from booking import accounts, lifecycle
 from booking.aimharder import AccessBlocked, AimharderSession, BookAnswer, UpstreamUnavailable
+from booking.aimharder.wire import Shot
 from booking.gate import Volley
 from booking.outcomes import Outcome, classify, is_success
 from booking.services import Services
-from booking.wire import Shot
 from jobs.catalog import EXECUTE_PREBOOKING
 from jobs.payloads import ExecutePrebooking
 from models.prebookings import Prebooking, PrebookingStatus

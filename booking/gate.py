@@ -20,9 +20,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from booking.aimharder import UpstreamUnavailable
+from booking.aimharder.wire import Shot
 from booking.clock import sleep_until_ns
 from booking.outcomes import BookAnswer, Outcome, classify
-from booking.wire import Shot
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
-from booking.mail import Mailer, MailError
+from booking.infra.mail import Mailer, MailError
 from models.notifications import Notification
 from models.users import User
 

@@ -8,10 +8,10 @@ from typing import Any
 from booking.aimharder import AimharderClient
 from booking.events import PrebookingEvents
 from booking.gate import OpeningGate
-from booking.limits import Limiter
-from booking.mail import Mailer
-from booking.sharing import SharedAnswers
-from booking.webhooks import Webhooks
+from booking.infra.limits import Limiter
+from booking.infra.mail import Mailer
+from booking.infra.sharing import SharedAnswers
+from booking.infra.webhooks import Webhooks
 from jobs.client import JobClient
 from models.encryption import Vault
 
@@ -46,7 +46,7 @@ class Services:
     webhooks: Webhooks | None = None
     # One gate per app: prebookings opening at the same instant leave in creation order.
     gate: OpeningGate = field(default_factory=OpeningGate)
-    # Rate limits counted in the database (booking.limits), shared by every instance.
+    # Rate limits counted in the database (booking.infra.limits), shared by every instance.
     limiter: Limiter = field(default_factory=Limiter)
-    # Identical `classes` lists of one user, shared for a few seconds (booking.sharing).
+    # Identical `classes` lists of one user, shared for a few seconds (booking.infra.sharing).
     class_lists: SharedAnswers[Any] = field(default_factory=SharedAnswers)

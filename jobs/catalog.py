@@ -31,7 +31,7 @@ BOOKING_FOLLOWUP = JobDef("booking.followup", "booking/followup", PrebookingRef)
 MAINTENANCE_CLEANUP = JobDef("maintenance.cleanup", "maintenance/cleanup", NoPayload)
 REPORT_WEEKLY = JobDef("report.weekly", "report/weekly", NoPayload, timeout="300s")
 ACCOUNT_DELETE = JobDef("account.delete", "account/delete", DeleteAccount, retries=5)
-# One prebooking change POSTed to PREBOOK_WEBHOOK_URL (booking.webhooks). Five retries with
+# One prebooking change POSTed to PREBOOK_WEBHOOK_URL (booking.infra.webhooks). Five retries with
 # QStash's backoff (PREBOOK_WEBHOOK_RETRY_DELAY overrides it), then the dead-letter queue.
 WEBHOOK_DELIVER = JobDef("webhook.deliver", "webhook/deliver", WebhookEvent, retries=5,
                          timeout="30s")

@@ -121,7 +121,7 @@ class Metrics:
         self.swept.set_to_current_time()
 
     def record_webhook_lost(self) -> None:
-        """A change's webhook could not be queued (booking.webhooks)."""
+        """A change's webhook could not be queued (booking.infra.webhooks)."""
         self.webhooks_lost.inc()
 
     def record_aimharder_refusal(self, endpoint: str) -> None:

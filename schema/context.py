@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from booking.limits import Rule
+from booking.infra.limits import Rule
 from booking.services import Services
 from models.users import User
 from schema.principal import Clock, Principal

@@ -12,7 +12,12 @@ from booking import accounts, cancellation, prebookings
 from booking.aimharder import AccessBlocked as Blocked
 from booking.aimharder import InvalidCredentials as BadLogin
 from booking.aimharder import UpstreamUnavailable as Upstream
-from booking.limits import CONNECT_PER_EMAIL, CONNECT_PER_USER, CREATE_PER_USER, normalised_email
+from booking.infra.limits import (
+    CONNECT_PER_EMAIL,
+    CONNECT_PER_USER,
+    CREATE_PER_USER,
+    normalised_email,
+)
 from jobs.catalog import ACCOUNT_DELETE
 from jobs.client import PublishFailed
 from jobs.payloads import DeleteAccount

@@ -18,7 +18,7 @@ from tortoise.queryset import QuerySet
 from booking import accounts, prebookings
 from booking.aimharder import AccessBlocked as Blocked
 from booking.aimharder import UpstreamUnavailable as Upstream
-from booking.limits import CLASSES_PER_USER
+from booking.infra.limits import CLASSES_PER_USER
 from models.notifications import Notification as NotificationRow
 from models.prebookings import Prebooking as PrebookingRow
 from schema.context import Context, IsAuthenticated, PublicError, rate_limit

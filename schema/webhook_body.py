@@ -1,4 +1,4 @@
-"""The prebooking as GraphQL shows it, for outbound webhooks (booking.webhooks).
+"""The prebooking as GraphQL shows it, for outbound webhooks (booking.infra.webhooks).
 
 The body is the answer of a real query on the schema, asked as the prebooking's owner, so a
 receiver parses it with the same types as the API's `prebooking(id:)` and they cannot drift.

@@ -7,7 +7,8 @@ login's `Set-Cookie` and sent explicitly as `Cookie: amhrdrauth=…` on each req
 the shared client's cookie jar, so users cannot leak into each other's requests.
 
 Booking is split into `prepare_book` (everything built in advance) and `send_book` (only the
-network at the instant); `booking.wire.Shot` sends the prepared bytes on its own connection.
+network at the instant); `booking.aimharder.wire.Shot` sends the prepared bytes on its own
+connection.
 `send_book` turns every HTTP answer into a `BookAnswer` (classify it with
 `booking.outcomes.classify`); only a request that got no answer raises `UpstreamUnavailable`.
 """
@@ -107,7 +108,7 @@ class AimharderClient:
         self.headers = headers or BrowserHeaders()
         self.shapes = shapes
         # The egress proxy `http` was built with; the pre-armed booking connection tunnels
-        # through it itself (booking.wire).
+        # through it itself (booking.aimharder.wire).
         self.proxy = proxy
 
     def box_url(self, subdomain: str) -> str:

@@ -18,7 +18,7 @@ from booking.aimharder import (
     new_fingerprint,
 )
 from booking.aimharder.browser import DEFAULT_USER_AGENT
-from booking.wire import Shot
+from booking.aimharder.wire import Shot
 from fakebox import DEMO_EMAIL, DEMO_PASSWORD
 from tests.booking.conftest import FakeBox
 from tests.egress_proxy import running_proxy

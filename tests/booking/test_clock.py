@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from booking.aimharder.clocksync import Sample, bisect, combine, next_aim_ns, parse_date
 from booking.clock import sleep_until_ns
-from booking.clocksync import Sample, bisect, combine, next_aim_ns, parse_date
 
 
 @pytest.mark.parametrize("ahead_ms", [0.0, 0.3, 1.5, 2.5, 7.0, 25.0])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from booking.events import Change, PrebookingEvents
-from booking.fanout import CHANNEL, PgFanout, listen_dsn
+from booking.infra.fanout import CHANNEL, PgFanout, listen_dsn
 from models.migrate import apply_migrations
 from models.prebookings import Prebooking, PrebookingStatus
 from models.users import User
@@ -75,7 +75,7 @@ async def test_a_change_reaches_the_other_instance_once_and_only_its_owner(
 async def test_a_lost_listening_connection_is_said_reopened_and_its_gap_told(
         pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
     async with two_instances(pg_url) as (a_events, _a, b_events, b):
-        caplog.set_level(logging.INFO, logger="booking.fanout")
+        caplog.set_level(logging.INFO, logger="booking.infra.fanout")
         user = await User.create(subject="fanout-gap", email="gap@example.com")
         with b_events.subscribe(user.id) as on_b:
             # Written without an announcement, as if its NOTIFY had been lost with the
@@ -87,7 +87,7 @@ async def test_a_lost_listening_connection_is_said_reopened_and_its_gap_told(
                 "SELECT pg_terminate_backend($1)", [killed])
             assert await asyncio.wait_for(on_b.get(), 10) == unheard.id
             assert b.connections == 2 and b.listening.is_set() and b.server_pid != killed
-            said = [r.getMessage() for r in caplog.records if r.name == "booking.fanout"]
+            said = [r.getMessage() for r in caplog.records if r.name == "booking.infra.fanout"]
             assert any(m.startswith(f"lost the {CHANNEL} listening connection")
                        for m in said), said
             assert any(m.startswith(f"listening on {CHANNEL} again") and "1 prebooking(s)" in m

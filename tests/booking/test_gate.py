@@ -16,7 +16,7 @@ TOO_EARLY = {"bookState": -12, "errorMssgLang": "ERROR_ANTELACION_CLIENTE",
 
 
 class FakeShot:
-    """Stands in for `booking.wire.Shot`: records when and in which order it was fired."""
+    """Stands in for `booking.aimharder.wire.Shot`: records when and in which order it was fired."""
 
     fired: list[tuple[str, int]]
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from booking.limits import Limiter, RateLimited, Rule, bucket, normalised_email
+from booking.infra.limits import Limiter, RateLimited, Rule, bucket, normalised_email
 from models.limits import RateLimitHit
 from tests.dbkit import connected, migrated_database
 

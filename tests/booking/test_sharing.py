@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from booking.sharing import SharedAnswers
+from booking.infra.sharing import SharedAnswers
 
 
 class Clock:

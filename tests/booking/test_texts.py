@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from booking import aftercare, lifecycle, maintenance
-from booking.mail import Mailer
+from booking.infra.mail import Mailer
 from booking.outcomes import Outcome
 from booking.services import Services
 from booking.texts import (

@@ -14,7 +14,7 @@ from qstash import AsyncQStash
 from standardwebhooks.webhooks import Webhook
 
 from booking.events import Change
-from booking.webhooks import WebhookRelay, Webhooks, WebhookSecretInvalid, secret_key, sign
+from booking.infra.webhooks import WebhookRelay, Webhooks, WebhookSecretInvalid, secret_key, sign
 from jobs.client import JobClient
 from jobs.errors import RetryableJobError
 from jobs.metrics import metrics
@@ -63,7 +63,7 @@ async def test_a_change_whose_job_cannot_be_queued_is_logged_and_counted(
     before = metrics().webhooks_lost._value.get()
     change = Change(user_id=uuid.uuid4(), prebooking_id=uuid.uuid4(),
                     kind="prebooking.created", at=datetime.now(UTC))
-    with caplog.at_level(logging.ERROR, logger="booking.webhooks"):
+    with caplog.at_level(logging.ERROR, logger="booking.infra.webhooks"):
         await relay.relay(change)  # returns at once: the publish runs in the background
         await relay.drain()
     assert metrics().webhooks_lost._value.get() == before + 1

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from booking.webhooks import secret_key, sign
+from booking.infra.webhooks import secret_key, sign
 from tests.e2e.jobkit import eventually
 from tests.servers import serve
 from tests.stack import Stack, running_stack

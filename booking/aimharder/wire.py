@@ -17,9 +17,9 @@ import time
 import h11
 import httpx
 
-from booking.aimharder import UpstreamUnavailable
+from booking.aimharder.errors import UpstreamUnavailable
+from booking.aimharder.tunnel import open_stream
 from booking.outcomes import BookAnswer
-from booking.tunnel import open_stream
 
 ANSWER_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0

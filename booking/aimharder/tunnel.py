@@ -1,8 +1,8 @@
 """Opening a raw connection to a box through the egress proxy (AIMHARDER_PROXY).
 
-The pre-armed booking connection (`booking.wire.Shot`) is a plain asyncio stream, so it cannot
-use httpx's proxy support: it tunnels itself, first to the proxy, then (for https) TLS to the
-box over the tunnel, exactly as a browser behind the same proxy would.
+The pre-armed booking connection (`booking.aimharder.wire.Shot`) is a plain asyncio stream, so
+it cannot use httpx's proxy support: it tunnels itself, first to the proxy, then (for https)
+TLS to the box over the tunnel, exactly as a browser behind the same proxy would.
 
 - `http://[user:password@]host:port`: `CONNECT box:port` (Proxy-Authorization: Basic);
 - `socks5://[user:password@]host:port` (and `socks5h://`): RFC 1928 with the box's name
@@ -17,7 +17,7 @@ import ssl
 import struct
 from urllib.parse import unquote, urlsplit
 
-from booking.aimharder import UpstreamUnavailable
+from booking.aimharder.errors import UpstreamUnavailable
 
 SCHEMES = ("http", "https", "socks5", "socks5h")
 
