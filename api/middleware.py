@@ -63,11 +63,11 @@ class RequestContextMiddleware:
             request_id.reset(rid_token)
 
 
-class BodyTooLarge(Exception):
+class BodyTooLargeError(Exception):
     pass
 
 
-class BodyTooSlow(Exception):
+class BodyTooSlowError(Exception):
     pass
 
 
@@ -107,11 +107,11 @@ class BodyLimitMiddleware:
                 async with asyncio.timeout_at(deadline):
                     message = await receive()
             except TimeoutError:
-                raise BodyTooSlow from None
+                raise BodyTooSlowError from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLargeError
                 complete = not message.get("more_body", False)
             return message
 
@@ -123,10 +123,10 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
+        except BodyTooLargeError:
             if not started:
                 await self._refuse(send, 413, f"request body larger than {self.max_bytes} bytes")
-        except BodyTooSlow:
+        except BodyTooSlowError:
             if not started:
                 await self._refuse(send, 408, f"request body not received in {self.timeout_s:g} s")
 

@@ -11,7 +11,7 @@ from typing import Literal
 from starlette.datastructures import Secret
 
 from booking.aimharder.tunnel import check_proxy_url
-from booking.infra.webhooks import WebhookSecretInvalid, secret_key
+from booking.infra.webhooks import WebhookSecretError, secret_key
 from booking.services import Policy, Timing
 from localqstash import DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN
 
@@ -171,7 +171,7 @@ class Settings:
                                 "base64, as Standard Webhooks gives it) to sign each delivery")
         try:
             secret_key(str(self.webhook_secret))
-        except WebhookSecretInvalid as exc:
+        except WebhookSecretError as exc:
             raise SettingsError(str(exc)) from None
 
     @property

@@ -17,14 +17,14 @@ from datetime import UTC, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from booking.aimharder import (
-    AccessBlocked,
+    AccessBlockedError,
     AimharderClient,
     AimharderSession,
     BoxInfo,
-    InvalidCredentials,
-    SessionExpired,
+    InvalidCredentialsError,
+    SessionExpiredError,
     UnexpectedAnswer,
-    UpstreamUnavailable,
+    UpstreamUnavailableError,
     is_fingerprint,
     new_fingerprint,
 )
@@ -34,9 +34,9 @@ from models.users import AccountStatus, AimharderAccount, AimharderBox, User
 
 __all__ = [
     "AimharderAccount",
-    "BoxNotFound",
-    "NotConnected",
-    "UnknownTimezone",
+    "BoxNotFoundError",
+    "NotConnectedError",
+    "UnknownTimezoneError",
     "account_for",
     "check_soon_opening",
     "connect",
@@ -53,15 +53,15 @@ _SESSION_FIELDS = ["token_enc", "refresh_token_enc", "token_expires_at", "finger
                    "session_checked_at", "status", "last_error", "updated_at"]
 
 
-class NotConnected(Exception):
+class NotConnectedError(Exception):
     """The user has no AimHarder account connected (or it can no longer log in)."""
 
 
-class BoxNotFound(Exception):
+class BoxNotFoundError(Exception):
     """The box is not one of the user's AimHarder boxes."""
 
 
-class UnknownTimezone(ValueError):
+class UnknownTimezoneError(ValueError):
     """Not an IANA time zone name."""
 
 
@@ -72,11 +72,12 @@ async def update_box(user: User, *, box_id: str, timezone: str) -> AimharderBox:
     """
     name = timezone.strip()
     if name not in zoneinfo.available_timezones():
-        raise UnknownTimezone(f"{timezone!r} is not an IANA time zone name (e.g. Europe/Madrid)")
+        raise UnknownTimezoneError(
+            f"{timezone!r} is not an IANA time zone name (e.g. Europe/Madrid)")
     account = await account_for(user)
     box = await AimharderBox.get_or_none(account=account, box_id=box_id)
     if box is None:
-        raise BoxNotFound(f"box {box_id} is not one of your AimHarder boxes")
+        raise BoxNotFoundError(f"box {box_id} is not one of your AimHarder boxes")
     box.timezone = name
     await box.save(update_fields=["timezone"])
     return box
@@ -137,7 +138,7 @@ def _store_session(account: AimharderAccount, session: AimharderSession, vault: 
 async def account_for(user: User) -> AimharderAccount:
     account = await AimharderAccount.get_or_none(user=user).prefetch_related("boxes")
     if account is None:
-        raise NotConnected("connect your AimHarder account first")
+        raise NotConnectedError("connect your AimHarder account first")
     return account
 
 
@@ -168,9 +169,9 @@ async def fresh_session(
     """A session AimHarder has confirmed recently: `TRUST`, or `FIRING_CHECK` when `firing`.
 
     An older one is checked with whoami; one that is gone (or `force`: it just answered
-    logout) is renewed, else re-established by a full login. Raises NotConnected when the
+    logout) is renewed, else re-established by a full login. Raises NotConnectedError when the
     stored password no longer logs in (the account is marked so the user sees it), and lets
-    AccessBlocked and UpstreamUnavailable through.
+    AccessBlockedError and UpstreamUnavailableError through.
     """
     moment = now or datetime.now(UTC)
     session = stored_session(account, vault)
@@ -180,11 +181,11 @@ async def fresh_session(
             return session
         try:
             await aimharder.whoami(session)
-        except (SessionExpired, UnexpectedAnswer) as exc:
+        except (SessionExpiredError, UnexpectedAnswer) as exc:
             log.info("AimHarder session of account %s needs renewal: %s", account.id, exc)
-        except AccessBlocked:
+        except AccessBlockedError:
             raise
-        except UpstreamUnavailable as exc:
+        except UpstreamUnavailableError as exc:
             # Unconfirmed but not known bad: a logout answer to the booking still re-logs in.
             log.warning("AimHarder whoami failed (%s); using the stored session", exc)
             return session
@@ -195,9 +196,9 @@ async def fresh_session(
         try:
             renewed = await aimharder.renew(session)
             await aimharder.whoami(renewed)
-        except AccessBlocked:
+        except AccessBlockedError:
             raise
-        except (SessionExpired, UpstreamUnavailable) as exc:
+        except (SessionExpiredError, UpstreamUnavailableError) as exc:
             log.info("AimHarder renewal for account %s was no clear success (%s); logging in",
                      account.id, exc)
         else:
@@ -211,11 +212,11 @@ async def _login(account: AimharderAccount, *, aimharder: AimharderClient, vault
     try:
         session = await aimharder.login(account.email, vault.decrypt(account.password_enc),
                                         _fingerprint(account))
-    except InvalidCredentials as exc:
+    except InvalidCredentialsError as exc:
         account.status = AccountStatus.LOGIN_FAILED
         account.last_error = f"{exc}; connect again"
         await account.save(update_fields=["status", "last_error", "updated_at"])
-        raise NotConnected(account.last_error) from None
+        raise NotConnectedError(account.last_error) from None
     await _save_session(account, session, vault, now)
     return session
 
@@ -256,10 +257,10 @@ async def check_soon_opening(
             await fresh_session(account, aimharder=aimharder, vault=vault, firing=True,
                                 now=moment)
             counts["checked"] += 1
-        except NotConnected:
+        except NotConnectedError:
             counts["login_failed"] += 1
-        except AccessBlocked:
+        except AccessBlockedError:
             counts["blocked"] += 1
-        except UpstreamUnavailable:
+        except UpstreamUnavailableError:
             counts["unavailable"] += 1
     return counts

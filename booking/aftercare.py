@@ -13,7 +13,7 @@ from booking.outcomes import Outcome, strip_html
 from booking.services import Services
 from booking.texts import OUTCOMES, class_label, detect_language, outcome_text, render
 from jobs.catalog import BOOKING_FOLLOWUP, BOOKING_REMINDER
-from jobs.client import PublishFailed
+from jobs.client import PublishFailedError
 from jobs.payloads import PrebookingRef, PrebookingReminder
 from models.prebookings import Prebooking, PrebookingStatus
 from models.users import Language, User
@@ -132,7 +132,7 @@ async def schedule_reminders(prebooking: Prebooking, *, services: Services) -> l
             BOOKING_FOLLOWUP, PrebookingRef(prebooking.id),
             not_before=math.floor(max(end, now).timestamp()),
             deduplication_id=f"followup-{prebooking.id}"))
-    except PublishFailed as exc:  # the booking stands; only the reminders are missing
+    except PublishFailedError as exc:  # the booking stands; only the reminders are missing
         log.warning("reminders for %s not scheduled: %s", prebooking.id, exc)
     return scheduled
 

@@ -11,9 +11,9 @@ import uuid
 from datetime import UTC, datetime
 
 from booking import accounts, lifecycle
-from booking.aimharder import AimharderSession, CancelState, SessionExpired, UnexpectedAnswer
+from booking.aimharder import AimharderSession, CancelState, SessionExpiredError, UnexpectedAnswer
 from booking.outcomes import Outcome
-from booking.prebookings import NotFound, get_owned
+from booking.prebookings import NotFoundError, get_owned
 from booking.services import Services
 from models.prebookings import Prebooking, PrebookingStatus
 from models.users import User
@@ -52,18 +52,19 @@ async def cancel_booking(user: User, prebooking_id: uuid.UUID, *, late: bool,
                          services: Services) -> Prebooking:
     row = await get_owned(user, prebooking_id)
     if row is None:
-        raise NotFound("no such prebooking")
+        raise NotFoundError("no such prebooking")
     if row.status is PrebookingStatus.CANCELLED and row.outcome == Outcome.CANCELLED_AT_BOX:
         return row  # cancelled already: asking again changes nothing
     if row.status is not PrebookingStatus.COMPLETED or row.outcome not in HOLDS_A_PLACE:
-        raise NotFound(f"this prebooking holds no place at the box (it is {row.status.value}); "
+        raise NotFoundError(
+            f"this prebooking holds no place at the box (it is {row.status.value}); "
                        "cancelPrebooking cancels one that has not booked yet")
     account = await accounts.account_for(user)
     session = await accounts.fresh_session(account, aimharder=services.aimharder,
                                            vault=services.vault)
     try:
         state = await _cancel_at_box(row, session, late=late, services=services)
-    except SessionExpired:
+    except SessionExpiredError:
         session = await accounts.fresh_session(account, aimharder=services.aimharder,
                                                vault=services.vault, force=True)
         state = await _cancel_at_box(row, session, late=late, services=services)

@@ -15,7 +15,7 @@ from booking import lifecycle
 from booking.services import Services
 from jobs.catalog import EXECUTE_PREBOOKING
 from jobs.dlq import dead_letters, remove
-from jobs.errors import PayloadInvalid
+from jobs.errors import PayloadInvalidError
 from jobs.payloads import ExecutePrebooking
 from models.prebookings import PrebookingStatus
 
@@ -50,7 +50,7 @@ async def reconcile(services: Services) -> ReconcileReport:
             continue
         try:
             payload = ExecutePrebooking.from_body(entry.body or "")
-        except PayloadInvalid:
+        except PayloadInvalidError:
             done.append(entry.dlq_id)  # nothing to attach it to; keep no poison in the DLQ
             continue
         moved = await lifecycle.move(

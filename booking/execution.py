@@ -16,7 +16,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from booking import accounts, lifecycle
-from booking.aimharder import AccessBlocked, AimharderSession, BookAnswer, UpstreamUnavailable
+from booking.aimharder import (
+    AccessBlockedError,
+    AimharderSession,
+    BookAnswer,
+    UpstreamUnavailableError,
+)
 from booking.aimharder.wire import Shot
 from booking.gate import Volley
 from booking.outcomes import Outcome, classify, is_success
@@ -34,7 +39,7 @@ log = logging.getLogger(__name__)
 MAX_EXTRA_WAIT_S = 30.0
 
 
-class ExecutionDeferred(Exception):
+class ExecutionDeferredError(Exception):
     """Nothing was fired and the prebooking is PENDING: a later delivery may succeed."""
 
     def __init__(self, message: str, retry_after: int | None = None) -> None:
@@ -98,7 +103,7 @@ async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionR
     if pending is not None:
         early_s = (pending.opens_at - datetime.now(UTC)).total_seconds()
         if early_s > services.timing.lead_seconds + MAX_EXTRA_WAIT_S:
-            raise ExecutionDeferred(
+            raise ExecutionDeferredError(
                 f"delivered {early_s:.0f}s before the opening; come back later",
                 retry_after=int(early_s - services.timing.lead_seconds),
             )
@@ -114,16 +119,16 @@ async def execute(prebooking_id: uuid.UUID, *, services: Services) -> ExecutionR
         session = await accounts.fresh_session(
             account, aimharder=services.aimharder, vault=services.vault, firing=True
         )
-    except accounts.NotConnected as exc:
+    except accounts.NotConnectedError as exc:
         return await record_outcome(services, prebooking, None, error=str(exc), attempts=0)
-    except AccessBlocked as exc:
+    except AccessBlockedError as exc:
         return await record_outcome(services, prebooking, None, error=str(exc), attempts=0,
                                     outcome=Outcome.ACCESS_BLOCKED)
-    except UpstreamUnavailable as exc:
+    except UpstreamUnavailableError as exc:
         # Nothing was fired: back to PENDING for QStash's next delivery.
         await lifecycle.move(prebooking.id, source=PrebookingStatus.EXECUTING,
                              target=PrebookingStatus.PENDING, services=services)
-        raise ExecutionDeferred(f"AimHarder unavailable before firing: {exc}") from exc
+        raise ExecutionDeferredError(f"AimHarder unavailable before firing: {exc}") from exc
     return await fire(services, prebooking, account, session)
 
 
@@ -143,7 +148,7 @@ async def fire(
 
     shot = Shot(prepare(session), answer_timeout_s=timing.answer_timeout_s,
                 proxy=aimharder.proxy)
-    with contextlib.suppress(UpstreamUnavailable):
+    with contextlib.suppress(UpstreamUnavailableError):
         await shot.open()  # the gate reopens it just before the instant if this failed
     target_ns = _ns(prebooking.opens_at) + int(timing.fire_offset_ms * 1_000_000)
     deadline_ns = target_ns + int(timing.too_early_window_ms * 1_000_000)
@@ -166,7 +171,7 @@ async def fire(
         session = await accounts.fresh_session(
             account, aimharder=aimharder, vault=services.vault, force=True
         )
-    except (accounts.NotConnected, UpstreamUnavailable, AccessBlocked) as exc:
+    except (accounts.NotConnectedError, UpstreamUnavailableError, AccessBlockedError) as exc:
         return await record_outcome(services, prebooking, answer, error=str(exc),
                                     attempts=attempts, first_sent_ns=first_sent_ns,
                                     volley=volley)
@@ -249,7 +254,7 @@ def _describe(answer: BookAnswer | None) -> str:
     if answer is None:
         return "no answer from the box"
     if answer.blocked:
-        return str(AccessBlocked(f"HTTP {answer.status_code} to the booking"))
+        return str(AccessBlockedError(f"HTTP {answer.status_code} to the booking"))
     if answer.error_message:
         return answer.error_message
     return f"the box answered HTTP {answer.status_code} with bookState {answer.book_state}"

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from booking.aimharder import UpstreamUnavailable
+from booking.aimharder import UpstreamUnavailableError
 from booking.aimharder.wire import Shot
 from booking.clock import sleep_until_ns
 from booking.outcomes import BookAnswer, Outcome, classify
@@ -49,7 +49,7 @@ class Volley:
     """What one entrant gets back from the gate."""
 
     answer: BookAnswer | None  # the final answer, None when the box never answered
-    error: UpstreamUnavailable | None
+    error: UpstreamUnavailableError | None
     attempts: int
     first_sent_ns: int | None
     position: int  # 0-based place in creation order within the batch
@@ -103,7 +103,7 @@ class _Batch:
         position = {id(e): i for i, e in enumerate(ordered)}
         pending, wave = ordered, 0
 
-        def settle(e: _Entrant, answer: BookAnswer | None, error: UpstreamUnavailable | None,
+        def settle(e: _Entrant, answer: BookAnswer | None, error: UpstreamUnavailableError | None,
                    ) -> None:
             if not e.future.done():
                 e.future.set_result(Volley(answer, error, e.attempts, e.first_sent_ns,
@@ -116,7 +116,7 @@ class _Batch:
                     await e.shot.rearm()
                     self._mark(e, e.shot.fire())
                     fired.append(e)
-                except UpstreamUnavailable as exc:
+                except UpstreamUnavailableError as exc:
                     e.attempts += 1
                     settle(e, None, exc)
             if wave == 0:
@@ -128,10 +128,11 @@ class _Batch:
                                            return_exceptions=True)
             again: list[_Entrant] = []
             for e, result in zip(fired, answers, strict=True):
-                if isinstance(result, UpstreamUnavailable):
+                if isinstance(result, UpstreamUnavailableError):
                     settle(e, None, result)
                 elif isinstance(result, BaseException):
-                    settle(e, None, UpstreamUnavailable(f"AimHarder booking failed: {result!r}",
+                    settle(
+                        e, None, UpstreamUnavailableError(f"AimHarder booking failed: {result!r}",
                                                         sent_at_ns=e.shot.sent_at_ns))
                 elif self.gate.retry(result) and self.gate.now_ns() < e.deadline_ns:
                     again.append(e)
@@ -151,7 +152,7 @@ class _Batch:
         for e in entrants:  # no await in here: nothing else runs until every shot is out
             try:
                 sent = e.shot.fire()
-            except UpstreamUnavailable:
+            except UpstreamUnavailableError:
                 unfired.append(e)
                 continue
             self._mark(e, sent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from booking import accounts, aftercare, dead_letters, maintenance, materialise, watching
-from booking.execution import ExecutionDeferred, execute
+from booking.execution import ExecutionDeferredError, execute
 from booking.services import Services
 from booking.sweep import sweep
 from jobs import catalog
@@ -24,7 +24,7 @@ from jobs.registry import JobContext, Registry, bind
 async def execute_prebooking(ctx: JobContext[Services], payload: ExecutePrebooking) -> Any:
     try:
         report = await execute(payload.prebooking_id, services=ctx.services)
-    except ExecutionDeferred as exc:
+    except ExecutionDeferredError as exc:
         raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
     return report.as_json()
 

@@ -45,13 +45,13 @@ FINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 _RELEASES_KEY = frozenset({Status.FAILED, Status.CANCELLED})
 
 
-class IllegalTransition(ValueError):
+class IllegalTransitionError(ValueError):
     """A move the state machine does not allow (a programming error, not a race)."""
 
 
 def check(source: Status, target: Status) -> None:
     if target not in LEGAL[source]:
-        raise IllegalTransition(f"a prebooking cannot go from {source} to {target}")
+        raise IllegalTransitionError(f"a prebooking cannot go from {source} to {target}")
 
 
 async def move(

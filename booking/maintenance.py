@@ -13,7 +13,7 @@ from booking.execution import schedule_execution
 from booking.notifications import notify
 from booking.services import Services
 from booking.texts import render
-from jobs.client import PublishFailed
+from jobs.client import PublishFailedError
 from models.deliveries import ProcessedDelivery
 from models.notifications import Notification
 from models.prebookings import Prebooking, PrebookingStatus
@@ -87,7 +87,7 @@ async def reschedule(services: Services) -> dict[str, list[str]]:
     for row in rows:
         try:
             message_id = await schedule_execution(row.id, row.opens_at, services=services)
-        except PublishFailed as exc:
+        except PublishFailedError as exc:
             log.warning("reschedule %s failed: %s", row.id, exc)
             failed.append(str(row.id))
             continue

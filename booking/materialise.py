@@ -111,7 +111,7 @@ async def run(services: Services, *, now: datetime | None = None,
         report.rules += 1
         try:
             await _materialise(rule, services, moment, lists, report)
-        except accounts.NotConnected as exc:
+        except accounts.NotConnectedError as exc:
             report.failed.append(f"{rule.id}: {exc}")
         except AimharderError as exc:  # unreachable, blocked, an answer it cannot read
             report.failed.append(f"{rule.id}: {exc}")
@@ -168,7 +168,7 @@ async def _occurrence(rule: Rule, box: AimharderBox, session: AimharderSession, 
     try:
         row = await prebookings.place(rule.user, new, box, found, session, services=services,
                                       rule_id=rule.id)
-    except prebookings.Duplicate:
+    except prebookings.DuplicateError:
         return  # another run placed it, or the user prebooked that class by hand
     except prebookings.PendingCapReached as exc:
         title, body = render(language, "rule.cap", limit=prebookings.MAX_PENDING_PER_USER)
@@ -176,10 +176,10 @@ async def _occurrence(rule: Rule, box: AimharderBox, session: AimharderSession, 
                      dedup_key=f"rule-{rule.id}-{day.isoformat()}-cap", mailer=services.mailer)
         report.failed.append(f"{rule.id} {day.isoformat()}: {exc.message}")
         return
-    except (prebookings.ValidationFailed, prebookings.ClassNotFound) as exc:
+    except (prebookings.ValidationFailedError, prebookings.ClassNotFoundError) as exc:
         report.failed.append(f"{rule.id} {day.isoformat()}: {exc}")
         return
-    except prebookings.SchedulingFailed as exc:
+    except prebookings.SchedulingFailedError as exc:
         report.failed.append(f"{rule.id} {day.isoformat()}: {exc.message}")
         return
     report.placed.append(str(row.id))

@@ -18,7 +18,7 @@ from booking.execution import record_outcome, schedule_execution
 from booking.opening import BookingWindow, WindowUnit, parse_booking_window
 from booking.outcomes import Outcome, classify
 from booking.services import Services
-from jobs.client import PublishFailed
+from jobs.client import PublishFailedError
 from models.prebookings import Prebooking, PrebookingStatus
 from models.users import AimharderBox, User
 
@@ -30,39 +30,39 @@ MAX_ID_LENGTH = 64
 MAX_PENDING_PER_USER = 50
 
 
-class ValidationFailed(Exception):
+class ValidationFailedError(Exception):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
 
 
-class PendingCapReached(ValidationFailed):
+class PendingCapReached(ValidationFailedError):
     """The user has MAX_PENDING_PER_USER prebookings waiting already."""
 
 
-class ClassNotFound(Exception):
+class ClassNotFoundError(Exception):
     pass
 
 
-class Duplicate(Exception):
+class DuplicateError(Exception):
     def __init__(self, existing: Prebooking | None) -> None:
         super().__init__("you already have a prebooking for this class")
         self.existing = existing
 
 
-class SchedulingFailed(Exception):
+class SchedulingFailedError(Exception):
     def __init__(self, prebooking: Prebooking, message: str) -> None:
         super().__init__(message)
         self.prebooking = prebooking
         self.message = message
 
 
-class NotFound(Exception):
+class NotFoundError(Exception):
     pass
 
 
-class AlreadyExecuted(Exception):
+class AlreadyExecutedError(Exception):
     def __init__(self, prebooking: Prebooking) -> None:
         super().__init__(f"prebooking is already {prebooking.status.value}")
         self.prebooking = prebooking
@@ -81,20 +81,22 @@ class NewPrebooking:
     def validated(self) -> NewPrebooking:
         for name, value in (("boxId", self.box_id), ("classId", self.class_id)):
             if not value.strip():
-                raise ValidationFailed(name, "must not be empty")
+                raise ValidationFailedError(name, "must not be empty")
             if len(value) > MAX_ID_LENGTH or not value.strip().isalnum():
-                raise ValidationFailed(name, "must be a short AimHarder id (letters and digits)")
+                raise ValidationFailedError(
+                    name, "must be a short AimHarder id (letters and digits)")
         if self.family_id is not None and (
             len(self.family_id) > MAX_ID_LENGTH or not self.family_id.isalnum()
         ):
-            raise ValidationFailed("familyId", "must be a short AimHarder id (letters and digits)")
+            raise ValidationFailedError(
+                "familyId", "must be a short AimHarder id (letters and digits)")
         if self.opens_at is not None and self.opens_at.tzinfo is None:
-            raise ValidationFailed("opensAt", "must include a time zone offset")
+            raise ValidationFailedError("opensAt", "must include a time zone offset")
         today = datetime.now(UTC).date()
         if self.day < today - timedelta(days=1):
-            raise ValidationFailed("day", "is in the past")
+            raise ValidationFailedError("day", "is in the past")
         if self.day > today + timedelta(days=400):
-            raise ValidationFailed("day", "is too far in the future")
+            raise ValidationFailedError("day", "is too far in the future")
         return NewPrebooking(
             self.box_id.strip(), self.class_id.strip(), self.day, self.family_id,
             self.opens_at.astimezone(UTC) if self.opens_at else None,
@@ -110,7 +112,7 @@ async def box_of(account: accounts.AimharderAccount, box_id: str) -> AimharderBo
     for box in account.boxes:
         if box.box_id == box_id:
             return box
-    raise ValidationFailed("boxId", "is not a box your AimHarder account can book at")
+    raise ValidationFailedError("boxId", "is not a box your AimHarder account can book at")
 
 
 async def list_classes(
@@ -122,7 +124,7 @@ async def list_classes(
         account, aimharder=services.aimharder, vault=services.vault
     )
     if family_id is not None and (len(family_id) > MAX_ID_LENGTH or not family_id.isalnum()):
-        raise ValidationFailed("familyId", "must be a short AimHarder id (letters and digits)")
+        raise ValidationFailedError("familyId", "must be a short AimHarder id (letters and digits)")
     classes = await services.aimharder.list_classes(
         session, subdomain=box.subdomain, box_id=box.box_id, day=day, family_id=family_id
     )
@@ -142,7 +144,7 @@ async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebo
     key = _dedup_key(user, new)
     existing = await Prebooking.get_or_none(dedup_key=key)
     if existing is not None:
-        raise Duplicate(existing)
+        raise DuplicateError(existing)
     await _within_pending_cap(user)  # early, before asking AimHarder; again when inserting
     account = await accounts.account_for(user)
     box = await box_of(account, new.box_id)
@@ -155,7 +157,8 @@ async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebo
     )
     gym_class = next((c for c in classes if c.id == new.class_id), None)
     if gym_class is None:
-        raise ClassNotFound(f"class {new.class_id} is not on {new.day.isoformat()} at this box")
+        raise ClassNotFoundError(
+            f"class {new.class_id} is not on {new.day.isoformat()} at this box")
     return await place(user, new, box, gym_class, session, services=services)
 
 
@@ -175,10 +178,10 @@ async def place(
     new = new.validated()
     if rule_id is not None:  # the rule job's own checks, before discovery asks the box
         if await Prebooking.exists(rule_id=rule_id, day=new.day):
-            raise Duplicate(await Prebooking.get_or_none(rule_id=rule_id, day=new.day))
+            raise DuplicateError(await Prebooking.get_or_none(rule_id=rule_id, day=new.day))
         existing = await Prebooking.get_or_none(dedup_key=_dedup_key(user, new))
         if existing is not None:
-            raise Duplicate(existing)
+            raise DuplicateError(existing)
         await _within_pending_cap(user)
     opens_at = new.opens_at
     if opens_at is None and rule_id is not None:  # a rule's occurrence: the box's known window
@@ -217,7 +220,7 @@ async def _insert(fields: dict[str, object], opens_at: datetime) -> Prebooking:
         existing = await Prebooking.get_or_none(dedup_key=fields["dedup_key"])
         if existing is None and fields.get("rule_id") is not None:
             existing = await Prebooking.get_or_none(rule_id=fields["rule_id"], day=fields["day"])
-        raise Duplicate(existing) from None
+        raise DuplicateError(existing) from None
 
 
 async def _discover(
@@ -248,7 +251,7 @@ async def _discover(
     if outcome is Outcome.TOO_EARLY:
         window = parse_booking_window(answer.error_code, answer.error_message)
         if window is None:
-            raise ValidationFailed(
+            raise ValidationFailedError(
                 "opensAt", "the box did not say when booking opens; give opensAt explicitly"
             )
         box.window_amount, box.window_unit = window.amount, window.unit.value
@@ -271,12 +274,12 @@ async def _store_and_schedule(
     prebooking = await _insert(fields, opens_at)
     try:
         message_id = await schedule_execution(prebooking.id, opens_at, services=services)
-    except PublishFailed as exc:
+    except PublishFailedError as exc:
         await _announce_created(prebooking, services)
         failed = await lifecycle.move(
             prebooking.id, source=PrebookingStatus.PENDING, target=PrebookingStatus.FAILED,
             services=services, facts={"error_message": f"scheduling failed: {exc}"})
-        raise SchedulingFailed(failed or prebooking, str(exc)) from exc
+        raise SchedulingFailedError(failed or prebooking, str(exc)) from exc
     prebooking.qstash_message_id = message_id
     await prebooking.save(update_fields=["qstash_message_id", "updated_at"])
     await _announce_created(prebooking, services)
@@ -297,7 +300,7 @@ async def cancel(user: User, prebooking_id: uuid.UUID, *, services: Services) ->
     then finds nothing to claim."""
     prebooking = await get_owned(user, prebooking_id)
     if prebooking is None:
-        raise NotFound("no such prebooking")
+        raise NotFoundError("no such prebooking")
     cancelled = await lifecycle.move(
         prebooking.id, source=(PrebookingStatus.PENDING, PrebookingStatus.WATCHING),
         target=PrebookingStatus.CANCELLED, services=services)
@@ -305,7 +308,7 @@ async def cancel(user: User, prebooking_id: uuid.UUID, *, services: Services) ->
         current = await Prebooking.get(id=prebooking.id)
         if current.status is PrebookingStatus.CANCELLED:
             return current
-        raise AlreadyExecuted(current)
+        raise AlreadyExecutedError(current)
     if cancelled.qstash_message_id:
         await services.jobs.cancel(cancelled.qstash_message_id)
     return cancelled

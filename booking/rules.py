@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from booking import accounts, lifecycle
-from booking.prebookings import MAX_ID_LENGTH, ValidationFailed, box_of
+from booking.prebookings import MAX_ID_LENGTH, ValidationFailedError, box_of
 from booking.services import Services
 from models.prebookings import Prebooking, PrebookingStatus
 from models.rules import Rule
@@ -30,7 +30,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 UNFIRED = (PrebookingStatus.PENDING, PrebookingStatus.WATCHING)
 
 
-class RuleNotFound(Exception):
+class RuleNotFoundError(Exception):
     pass
 
 
@@ -51,29 +51,31 @@ class RuleSpec:
         today = today or datetime.now(UTC).date()
         box_id = self.box_id.strip()
         if not box_id or len(box_id) > MAX_ID_LENGTH or not box_id.isalnum():
-            raise ValidationFailed("boxId", "must be a short AimHarder id (letters and digits)")
+            raise ValidationFailedError(
+                "boxId", "must be a short AimHarder id (letters and digits)")
         if not self.weekdays:
-            raise ValidationFailed("weekdays", "must name at least one day")
+            raise ValidationFailedError("weekdays", "must name at least one day")
         if any(d < 1 or d > 7 for d in self.weekdays):
-            raise ValidationFailed("weekdays", "must be days of the week")
+            raise ValidationFailedError("weekdays", "must be days of the week")
         if not _TIME.match(self.time.strip()):
-            raise ValidationFailed("time", 'must be the class start as "HH:MM" (24 h)')
+            raise ValidationFailedError("time", 'must be the class start as "HH:MM" (24 h)')
         name = " ".join(self.class_name.split())
         if not name:
-            raise ValidationFailed("className", "must not be empty")
+            raise ValidationFailedError("className", "must not be empty")
         if len(name) > MAX_CLASS_NAME:
-            raise ValidationFailed("className", f"must be at most {MAX_CLASS_NAME} characters")
+            raise ValidationFailedError("className", f"must be at most {MAX_CLASS_NAME} characters")
         if self.family_id is not None and (
             not self.family_id or len(self.family_id) > MAX_ID_LENGTH
             or not self.family_id.isalnum()
         ):
-            raise ValidationFailed("familyId", "must be a short AimHarder id (letters and digits)")
+            raise ValidationFailedError(
+                "familyId", "must be a short AimHarder id (letters and digits)")
         if len(self.skip_dates) > MAX_SKIP_DATES:
-            raise ValidationFailed("skipDates", f"at most {MAX_SKIP_DATES} dates")
+            raise ValidationFailedError("skipDates", f"at most {MAX_SKIP_DATES} dates")
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationFailed("endsOn", "is before startsOn")
+            raise ValidationFailedError("endsOn", "is before startsOn")
         if self.ends_on and self.ends_on < today - timedelta(days=1):
-            raise ValidationFailed("endsOn", "is in the past")
+            raise ValidationFailedError("endsOn", "is in the past")
         return replace(
             self, box_id=box_id, weekdays=tuple(sorted(set(self.weekdays))),
             time=self.time.strip(), class_name=name,
@@ -124,7 +126,7 @@ async def create(user: User, spec: RuleSpec) -> Rule:
     spec = spec.validated()
     await _checked_box(user, spec)
     if await Rule.filter(user=user).count() >= MAX_RULES_PER_USER:
-        raise ValidationFailed("weekdays", f"you already have {MAX_RULES_PER_USER} rules (the "
+        raise ValidationFailedError("weekdays", f"you already have {MAX_RULES_PER_USER} rules (the "
                                            "limit); delete one first")
     return await Rule.create(user=user, **spec.columns())
 
@@ -132,7 +134,7 @@ async def create(user: User, spec: RuleSpec) -> Rule:
 async def owned(user: User, rule_id: uuid.UUID) -> Rule:
     rule = await Rule.get_or_none(id=rule_id, user=user)
     if rule is None:
-        raise RuleNotFound("no such rule")
+        raise RuleNotFoundError("no such rule")
     return rule
 
 
@@ -169,7 +171,7 @@ async def skip_date(user: User, rule_id: uuid.UUID, day: date, *, services: Serv
     rule = await owned(user, rule_id)
     days = skipped(rule) | {day}
     if len(days) > MAX_SKIP_DATES:
-        raise ValidationFailed("day", f"a rule keeps at most {MAX_SKIP_DATES} skipped dates")
+        raise ValidationFailedError("day", f"a rule keeps at most {MAX_SKIP_DATES} skipped dates")
     await Rule.filter(id=rule.id).update(skip_dates=sorted(d.isoformat() for d in days),
                                          updated_at=datetime.now(UTC))
     for row in await Prebooking.filter(rule_id=rule.id, day=day, status__in=UNFIRED):

@@ -10,8 +10,8 @@ from typing import Any
 
 from booking import accounts, lifecycle
 from booking.aftercare import class_times
-from booking.aimharder import AccessBlocked, UpstreamUnavailable
-from booking.execution import ExecutionDeferred, execute
+from booking.aimharder import AccessBlockedError, UpstreamUnavailableError
+from booking.execution import ExecutionDeferredError, execute
 from booking.services import Services
 from booking.watch_plan import next_check, stale_after
 from jobs.metrics import metrics
@@ -59,7 +59,7 @@ async def run_missed(services: Services, now: datetime) -> tuple[list[str], list
             continue
         try:
             report = await execute(row.id, services=services)
-        except ExecutionDeferred:
+        except ExecutionDeferredError:
             deferred.append(str(row.id))
             continue
         if report.ran:
@@ -89,12 +89,12 @@ async def reconcile_stuck(services: Services, now: datetime) -> list[str]:
             classes = await services.aimharder.list_classes(
                 session, subdomain=row.box_subdomain, box_id=row.box_id, day=row.day,
                 family_id=row.family_id)
-        except accounts.NotConnected as exc:
+        except accounts.NotConnectedError as exc:
             await _fail(row, f"interrupted, and the box cannot be asked: {exc}",
                         from_status=PrebookingStatus.EXECUTING, services=services)
             done.append(str(row.id))
             continue
-        except (UpstreamUnavailable, AccessBlocked):
+        except (UpstreamUnavailableError, AccessBlockedError):
             continue  # the next sweep asks again
         found = next((c for c in classes if c.id == row.class_id), None)
         state = found.book_state if found else None

@@ -17,7 +17,7 @@ from booking.notifications import notify
 from booking.services import Services
 from booking.texts import render
 from jobs.catalog import WATCH_PREBOOKING
-from jobs.client import PublishFailed
+from jobs.client import PublishFailedError
 from jobs.payloads import PrebookingRef
 from models.prebookings import Prebooking
 
@@ -51,6 +51,6 @@ async def next_check(row: Prebooking, *, services: Services, replan: str = "") -
         return await services.jobs.enqueue(
             WATCH_PREBOOKING, PrebookingRef(row.id), delay=interval_s(services),
             deduplication_id=f"watch-{row.id}-{row.watch_checks}{replan}")
-    except PublishFailed as exc:
+    except PublishFailedError as exc:
         log.warning("could not plan the next check of %s (the sweep will): %s", row.id, exc)
         return None

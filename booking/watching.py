@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from booking import accounts, lifecycle
 from booking.aftercare import class_times
-from booking.aimharder import AccessBlocked, UpstreamUnavailable
+from booking.aimharder import AccessBlockedError, UpstreamUnavailableError
 from booking.execution import ExecutionReport, fire, record_outcome
 from booking.outcomes import Outcome
 from booking.services import Services
@@ -63,12 +63,12 @@ async def check(prebooking_id: uuid.UUID, *, services: Services,
         classes = await services.aimharder.list_classes(
             session, subdomain=row.box_subdomain, box_id=row.box_id, day=row.day,
             family_id=row.family_id)
-    except accounts.NotConnected as exc:
+    except accounts.NotConnectedError as exc:
         return await record_outcome(services, row, None, error=str(exc), attempts=row.attempts)
-    except AccessBlocked as exc:
+    except AccessBlockedError as exc:
         return await record_outcome(services, row, None, error=str(exc), attempts=row.attempts,
                                     outcome=Outcome.ACCESS_BLOCKED)
-    except UpstreamUnavailable as exc:
+    except UpstreamUnavailableError as exc:
         return await _back_to_watching(row, f"AimHarder unavailable at a check: {exc}",
                                        services=services)
     found = next((c for c in classes if c.id == row.class_id), None)

@@ -20,7 +20,7 @@ from fakebox.config import BoxSpec
 Clock = Callable[[], int]  # nanoseconds since the epoch
 
 
-class DuplicateUser(ValueError):
+class DuplicateUserError(ValueError):
     pass
 
 
@@ -99,7 +99,7 @@ class Accounts:
         """A member who is a client of every box the fake serves."""
         key = email.strip().casefold()
         if key in self._by_email:
-            raise DuplicateUser(f"user {email!r} already exists")
+            raise DuplicateUserError(f"user {email!r} already exists")
         user_id = next(self._user_ids)
         roles = tuple(
             Role(

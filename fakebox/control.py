@@ -40,7 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fakebox import rules
-from fakebox.accounts import DuplicateUser
+from fakebox.accounts import DuplicateUserError
 from fakebox.state import ClassSession, FakeBoxState, Fault
 from fakebox.texts import LANGUAGES
 from fakebox.window import from_ns, parse_time_range
@@ -111,7 +111,7 @@ def _instant(data: dict[str, Any], key: str) -> datetime | None:
     return instant
 
 
-def _error(exc: ControlError | DuplicateUser) -> Response:
+def _error(exc: ControlError | DuplicateUserError) -> Response:
     status = exc.status if isinstance(exc, ControlError) else 409
     return JSONResponse({"error": str(exc)}, status)
 
@@ -153,7 +153,7 @@ class ControlRoutes:
                 credits=_int(data, "credits"),
                 max_bookings=_int(data, "maxBookings", minimum=1),
             )
-        except (ControlError, DuplicateUser) as exc:
+        except (ControlError, DuplicateUserError) as exc:
             return _error(exc)
         return JSONResponse({"id": str(user.id)})
 

@@ -17,7 +17,7 @@ P = TypeVar("P", bound=Payload)
 log = logging.getLogger(__name__)
 
 
-class PublishFailed(Exception):
+class PublishFailedError(Exception):
     """QStash did not accept the message; the message is safe to show to a user."""
 
 
@@ -70,14 +70,14 @@ class JobClient:
             )
         except (QStashError, OSError) as exc:
             _observe(job.name, started, "error")
-            raise PublishFailed(f"QStash refused or could not be reached: {exc}") from exc
+            raise PublishFailedError(f"QStash refused or could not be reached: {exc}") from exc
         except Exception as exc:  # httpx errors surface as their own types
             _observe(job.name, started, "error")
-            raise PublishFailed(f"QStash could not be reached: {type(exc).__name__}") from exc
+            raise PublishFailedError(f"QStash could not be reached: {type(exc).__name__}") from exc
         message_id = getattr(response, "message_id", None)
         if not isinstance(message_id, str):
             _observe(job.name, started, "error")
-            raise PublishFailed("QStash answered without a message id")
+            raise PublishFailedError("QStash answered without a message id")
         _observe(job.name, started, "ok")
         log.info(
             "published %s message=%s in %.1f ms",

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jobs import ledger
-from jobs.errors import DeliveryError, PayloadInvalid, SignatureInvalid, UnknownJob
+from jobs.errors import DeliveryError, PayloadInvalidError, SignatureInvalidError, UnknownJobError
 from jobs.metrics import metrics
 from jobs.registry import JOBS_PREFIX, JobContext, Registry
 from models.deliveries import DeliveryState
@@ -35,7 +35,7 @@ def error_response(error: DeliveryError) -> Response:
         headers["Upstash-NonRetryable-Error"] = "true"
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
-    message = "invalid signature" if isinstance(error, SignatureInvalid) else error.message
+    message = "invalid signature" if isinstance(error, SignatureInvalidError) else error.message
     return JSONResponse({"error": message}, status_code=error.status_code, headers=headers)
 
 
@@ -44,19 +44,19 @@ def verify_signature(receiver: Receiver, request: Request, body: bytes, url: str
     """Verify the signature; returns its token id (`jti`) and until when it is accepted."""
     signature = request.headers.get("upstash-signature")
     if not signature:
-        raise SignatureInvalid("missing Upstash-Signature")
+        raise SignatureInvalidError("missing Upstash-Signature")
     try:
         text = body.decode("utf-8")
         receiver.verify(
             signature=signature, body=text, url=url, clock_tolerance=CLOCK_TOLERANCE_SECONDS
         )
     except (SignatureError, UnicodeDecodeError) as exc:
-        raise SignatureInvalid(str(exc)) from None
+        raise SignatureInvalidError(str(exc)) from None
     # Verified above: reading the claims again needs no key.
     claims = jwt.decode(signature, options={"verify_signature": False})
     jti, exp = claims.get("jti"), claims.get("exp")
     if not isinstance(jti, str) or not jti or len(jti) > 128 or not isinstance(exp, int):
-        raise SignatureInvalid("signature without a token id or expiry")
+        raise SignatureInvalidError("signature without a token id or expiry")
     until = datetime.fromtimestamp(exp, UTC) + timedelta(seconds=CLOCK_TOLERANCE_SECONDS + 1)
     return jti, until
 
@@ -65,7 +65,7 @@ def parse_payload(spec: Any, body: bytes) -> Any:
     try:
         return spec.payload_type.from_body(body)
     except RecursionError:  # JSON nested deeper than the parser's stack: not a retryable 500
-        raise PayloadInvalid("body is nested too deeply") from None
+        raise PayloadInvalidError("body is nested too deeply") from None
 
 
 def delivery_route(
@@ -90,14 +90,14 @@ def delivery_route(
                                           public_url + JOBS_PREFIX + path)
             spec = registry.by_path(path)
             if spec is None:
-                raise UnknownJob(f"no job at {JOBS_PREFIX}{path}")
+                raise UnknownJobError(f"no job at {JOBS_PREFIX}{path}")
             job = spec.name
             payload = parse_payload(spec, body)
             if not message_id:
-                raise PayloadInvalid("missing Upstash-Message-Id")
+                raise PayloadInvalidError("missing Upstash-Message-Id")
             # A signature is good for one delivery, whatever message id comes with it.
             if not await ledger.record_token(jti, until):
-                raise SignatureInvalid(f"signature token {jti} was already used")
+                raise SignatureInvalidError(f"signature token {jti} was already used")
         except DeliveryError as error:
             log.warning("delivery refused path=%s status=%s: %s", path, error.status_code,
                         error.message)

@@ -15,19 +15,19 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
-class SignatureInvalid(DeliveryError):
+class SignatureInvalidError(DeliveryError):
     """Missing or wrong `Upstash-Signature`; nothing is done and nothing is said about why."""
 
     status_code = 401
     retryable = True
 
 
-class UnknownJob(DeliveryError):
+class UnknownJobError(DeliveryError):
     status_code = 404
     retryable = False
 
 
-class PayloadInvalid(DeliveryError):
+class PayloadInvalidError(DeliveryError):
     """The body does not match the job's payload type; retrying the same body cannot help."""
 
     status_code = 489

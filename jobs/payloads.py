@@ -8,7 +8,7 @@ import typing
 import uuid
 from typing import Any, ClassVar, Self
 
-from jobs.errors import PayloadInvalid
+from jobs.errors import PayloadInvalidError
 
 
 def _camel(name: str) -> str:
@@ -30,13 +30,13 @@ class Payload:
 
     @classmethod
     def from_body(cls, body: bytes | str) -> Self:
-        """Parse a delivery body; unknown fields and wrong types raise PayloadInvalid."""
+        """Parse a delivery body; unknown fields and wrong types raise PayloadInvalidError."""
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            raise PayloadInvalid("body is not JSON") from None
+            raise PayloadInvalidError("body is not JSON") from None
         if not isinstance(data, dict):
-            raise PayloadInvalid("body must be a JSON object")
+            raise PayloadInvalidError("body must be a JSON object")
         return cls.from_json(data)
 
     @classmethod
@@ -45,12 +45,12 @@ class Payload:
         fields = {_camel(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type,unused-ignore]
         unknown = sorted(set(data) - set(fields))
         if unknown:
-            raise PayloadInvalid(f"unknown field(s): {', '.join(unknown)}")
+            raise PayloadInvalidError(f"unknown field(s): {', '.join(unknown)}")
         values: dict[str, Any] = {}
         for key, f in fields.items():
             if key not in data:
                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                    raise PayloadInvalid(f"missing field: {key}")
+                    raise PayloadInvalidError(f"missing field: {key}")
                 continue
             values[f.name] = _coerce(key, data[key], hints[f.name])
         return cls(**values)
@@ -70,24 +70,24 @@ def _coerce(key: str, value: Any, hint: Any) -> Any:
                 return uuid.UUID(value)
             except ValueError:
                 pass
-        raise PayloadInvalid(f"{key} must be a UUID string")
+        raise PayloadInvalidError(f"{key} must be a UUID string")
     if hint is bool:
         if isinstance(value, bool):
             return value
-        raise PayloadInvalid(f"{key} must be a boolean")
+        raise PayloadInvalidError(f"{key} must be a boolean")
     if hint is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise PayloadInvalid(f"{key} must be an integer")
+        raise PayloadInvalidError(f"{key} must be an integer")
     if hint is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise PayloadInvalid(f"{key} must be a number")
+        raise PayloadInvalidError(f"{key} must be a number")
     if hint is str:
         if isinstance(value, str):
             return value
-        raise PayloadInvalid(f"{key} must be a string")
-    raise PayloadInvalid(f"{key} has an unsupported type")
+        raise PayloadInvalidError(f"{key} must be a string")
+    raise PayloadInvalidError(f"{key} has an unsupported type")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,7 +18,7 @@ import httpx
 
 from localqstash.http1 import Response
 from localqstash.models import Attempt, Headers, Message, now_ms
-from localqstash.pool import ConnectionFailed, Origin, Pool, RequestTimeout
+from localqstash.pool import ConnectionFailedError, Origin, Pool, RequestTimeoutError
 from localqstash.signing import sign
 
 MAX_RESPONSE_BODY = 64 * 1024
@@ -127,7 +127,7 @@ class Deliverer:
 async def _collect(future: asyncio.Future[Response], fired_at: int) -> Attempt:
     try:
         response = await future
-    except (ConnectionFailed, RequestTimeout) as exc:
+    except (ConnectionFailedError, RequestTimeoutError) as exc:
         return Attempt(fired_at, error=str(exc))
     headers: Headers = {}
     for name, value in response.headers:

@@ -18,11 +18,11 @@ from localqstash.http1 import ProtocolError, Response, ResponseParser
 Origin = tuple[str, int]
 
 
-class ConnectionFailed(Exception):
+class ConnectionFailedError(Exception):
     """Connecting failed, or the connection broke before a complete response."""
 
 
-class RequestTimeout(Exception):
+class RequestTimeoutError(Exception):
     pass
 
 
@@ -60,7 +60,7 @@ class _Connection(asyncio.Protocol):
         try:
             response = self._parser.feed(data)
         except ProtocolError as exc:
-            self._fail(ConnectionFailed(f"protocol error: {exc}"))
+            self._fail(ConnectionFailedError(f"protocol error: {exc}"))
             self.abort()
             return
         if response is not None:
@@ -78,7 +78,7 @@ class _Connection(asyncio.Protocol):
         self._pool._forget(self)
         started = self._parser is not None and self._parser.started
         if self._waiter is not None and not self._waiter.done():
-            error = ConnectionFailed(f"connection closed{': ' + str(exc) if exc else ''}")
+            error = ConnectionFailedError(f"connection closed{': ' + str(exc) if exc else ''}")
             # A reused connection closed by the server before any answer: stale keep-alive.
             error.stale = self.reused and not started  # type: ignore[attr-defined]
             self._waiter.set_exception(error)
@@ -157,16 +157,16 @@ class Pool:
             async with asyncio.timeout(self._connect_timeout):
                 _, conn = await loop.create_connection(lambda: _Connection(self, origin), *origin)
         except TimeoutError:
-            raise ConnectionFailed(f"connect to {origin[0]}:{origin[1]} timed out") from None
+            raise ConnectionFailedError(f"connect to {origin[0]}:{origin[1]} timed out") from None
         except OSError as exc:
-            raise ConnectionFailed(f"connect to {origin[0]}:{origin[1]}: {exc}") from None
+            raise ConnectionFailedError(f"connect to {origin[0]}:{origin[1]}: {exc}") from None
         self._open[origin] = self._open.get(origin, 0) + 1
         return conn
 
     async def _warm_one(self, origin: Origin) -> None:
         try:
             conn = await self._connect(origin)
-        except ConnectionFailed:
+        except ConnectionFailedError:
             return
         finally:
             self._connecting[origin] -= 1
@@ -176,7 +176,7 @@ class Pool:
                           result: asyncio.Future[Response]) -> None:
         try:
             conn = await self._connect(origin)
-        except ConnectionFailed as exc:
+        except ConnectionFailedError as exc:
             if not result.done():
                 result.set_exception(exc)
             return
@@ -206,7 +206,7 @@ class Pool:
 
     def _expire(self, result: asyncio.Future[Response], timeout: float) -> None:
         if not result.done():
-            result.set_exception(RequestTimeout(f"request timed out after {timeout:g}s"))
+            result.set_exception(RequestTimeoutError(f"request timed out after {timeout:g}s"))
 
     def _take(self, origin: Origin) -> _Connection | None:
         conns = self._idle.get(origin)

@@ -36,7 +36,7 @@ class _Op:
     future: asyncio.Future[Any]
 
 
-class StoreClosed(RuntimeError):
+class StoreClosedError(RuntimeError):
     pass
 
 
@@ -74,7 +74,7 @@ class Store:
     ) -> asyncio.Future[T]:
         """Queue `fn`; the future resolves once its transaction has committed."""
         if self._closed or self._loop is None:
-            raise StoreClosed("store is closed")
+            raise StoreClosedError("store is closed")
         future: asyncio.Future[T] = self._loop.create_future()
         self._queue.put(_Op(fn, on_commit, future))
         return future

@@ -9,9 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from booking import accounts, cancellation, prebookings
-from booking.aimharder import AccessBlocked as Blocked
-from booking.aimharder import InvalidCredentials as BadLogin
-from booking.aimharder import UpstreamUnavailable as Upstream
+from booking.aimharder import AccessBlockedError as Blocked
+from booking.aimharder import InvalidCredentialsError as BadLogin
+from booking.aimharder import UpstreamUnavailableError as Upstream
 from booking.infra.limits import (
     CONNECT_PER_EMAIL,
     CONNECT_PER_USER,
@@ -19,7 +19,7 @@ from booking.infra.limits import (
     normalised_email,
 )
 from jobs.catalog import ACCOUNT_DELETE
-from jobs.client import PublishFailed
+from jobs.client import PublishFailedError
 from jobs.payloads import DeleteAccount
 from schema.context import Context, IsAuthenticated, PublicError, rate_limit
 from schema.queries import account_type
@@ -182,18 +182,18 @@ class Mutation:
         )
         try:
             row = await prebookings.create(user, new, services=info.context.services)
-        except prebookings.ValidationFailed as exc:
+        except prebookings.ValidationFailedError as exc:
             return ValidationError(field=exc.field, message=exc.message)
-        except accounts.NotConnected as exc:
+        except accounts.NotConnectedError as exc:
             return NotConnected(message=str(exc))
-        except prebookings.Duplicate as exc:
+        except prebookings.DuplicateError as exc:
             existing = Prebooking.from_row(exc.existing) if exc.existing else None
             return DuplicatePrebooking(message=str(exc), existing=existing)
-        except prebookings.SchedulingFailed as exc:
+        except prebookings.SchedulingFailedError as exc:
             return SchedulingFailed(
                 message=exc.message, prebooking=Prebooking.from_row(exc.prebooking)
             )
-        except prebookings.ClassNotFound as exc:
+        except prebookings.ClassNotFoundError as exc:
             return ClassNotFound(message=str(exc))
         except Blocked as exc:
             raise PublicError(str(exc), extensions={"code": "ACCESS_BLOCKED"}) from None
@@ -214,9 +214,9 @@ class Mutation:
         try:
             row = await accounts.update_box(
                 await info.context.user(), box_id=input.box_id, timezone=input.timezone)
-        except accounts.UnknownTimezone as exc:
+        except accounts.UnknownTimezoneError as exc:
             return ValidationError(field="timezone", message=str(exc))
-        except (accounts.NotConnected, accounts.BoxNotFound) as exc:
+        except (accounts.NotConnectedError, accounts.BoxNotFoundError) as exc:
             return NotFound(message=str(exc))
         return Box(id=row.box_id, subdomain=row.subdomain, name=row.name, timezone=row.timezone)
 
@@ -233,7 +233,7 @@ class Mutation:
                 ACCOUNT_DELETE, DeleteAccount(user_id=user.id),
                 deduplication_id=f"account-delete-{user.id}",
             )
-        except PublishFailed as exc:
+        except PublishFailedError as exc:
             raise PublicError(f"could not schedule the deletion: {exc}") from None
         return AccountDeletion(scheduled=True, message_id=message_id)
 
@@ -253,9 +253,9 @@ class Mutation:
             row = await prebookings.cancel(
                 await info.context.user(), prebooking_id, services=info.context.services
             )
-        except prebookings.NotFound as exc:
+        except prebookings.NotFoundError as exc:
             return NotFound(message=str(exc))
-        except prebookings.AlreadyExecuted as exc:
+        except prebookings.AlreadyExecutedError as exc:
             return AlreadyExecuted(
                 message=str(exc), prebooking=Prebooking.from_row(exc.prebooking)
             )
@@ -282,13 +282,13 @@ class Mutation:
             row = await cancellation.cancel_booking(
                 await info.context.user(), prebooking_id, late=late,
                 services=info.context.services)
-        except prebookings.NotFound as exc:
+        except prebookings.NotFoundError as exc:
             return NotFound(message=str(exc))
         except cancellation.LateCancellationError as exc:
             return LateCancellation(message=str(exc))
         except cancellation.BoxRefusedError as exc:
             return BoxRefused(message=str(exc), cancel_state=exc.cancel_state)
-        except accounts.NotConnected as exc:
+        except accounts.NotConnectedError as exc:
             return BoxRefused(message=str(exc), cancel_state=None)
         except Blocked as exc:
             raise PublicError(str(exc), extensions={"code": "ACCESS_BLOCKED"}) from None

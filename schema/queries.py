@@ -16,8 +16,8 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from booking import accounts, prebookings
-from booking.aimharder import AccessBlocked as Blocked
-from booking.aimharder import UpstreamUnavailable as Upstream
+from booking.aimharder import AccessBlockedError as Blocked
+from booking.aimharder import UpstreamUnavailableError as Upstream
 from booking.infra.limits import CLASSES_PER_USER
 from models.notifications import Notification as NotificationRow
 from models.prebookings import Prebooking as PrebookingRow
@@ -164,9 +164,9 @@ class Query:
                 (user.id, box_id, day, family_id),
                 lambda: prebookings.list_classes(user, box_id=box_id, day=day,
                                                  family_id=family_id, services=ctx.services))
-        except accounts.NotConnected as exc:
+        except accounts.NotConnectedError as exc:
             raise PublicError(str(exc)) from None
-        except prebookings.ValidationFailed as exc:
+        except prebookings.ValidationFailedError as exc:
             raise PublicError(exc.message) from None
         except Blocked as exc:
             raise PublicError(str(exc), extensions={"code": "ACCESS_BLOCKED"}) from None

@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from booking import accounts, materialise, rules
-from booking.prebookings import ValidationFailed
+from booking.prebookings import ValidationFailedError
 from models.prebookings import Prebooking as PrebookingRow
 from models.rules import Rule as RuleRow
 from schema.context import Context, IsAuthenticated
@@ -171,11 +171,11 @@ async def _run(info: Info[Context, Any], raw_id: str, action: Any) -> RuleResult
         return NotFound(message="no such rule")
     try:
         row = await action(await info.context.user(), rule_id)
-    except rules.RuleNotFound as exc:
+    except rules.RuleNotFoundError as exc:
         return NotFound(message=str(exc))
-    except ValidationFailed as exc:
+    except ValidationFailedError as exc:
         return ValidationError(field=exc.field, message=exc.message)
-    except accounts.NotConnected as exc:
+    except accounts.NotConnectedError as exc:
         return NotConnected(message=str(exc))
     return await _materialised(row, info)
 
@@ -224,9 +224,9 @@ class RuleMutation:
             ends_on=input.ends_on)
         try:
             row = await rules.create(await info.context.user(), spec)
-        except ValidationFailed as exc:
+        except ValidationFailedError as exc:
             return ValidationError(field=exc.field, message=exc.message)
-        except accounts.NotConnected as exc:
+        except accounts.NotConnectedError as exc:
             return NotConnected(message=str(exc))
         return await _materialised(row, info)
 
@@ -298,7 +298,7 @@ class RuleMutation:
         try:
             count = await rules.delete(await info.context.user(), rule_id,
                                        services=info.context.services)
-        except rules.RuleNotFound as exc:
+        except rules.RuleNotFoundError as exc:
             return NotFound(message=str(exc))
         return RuleDeletion(id=strawberry.ID(str(rule_id)), cancelled_prebookings=count)
 

@@ -21,7 +21,7 @@ FIELDS = """id status boxId classId className classTime day familyId opensAt cre
 QUERY = f"query WebhookPrebooking($id: ID!) {{ prebooking(id: $id) {{ {FIELDS} }} }}"
 
 
-class RenderFailed(RuntimeError):
+class RenderError(RuntimeError):
     pass
 
 
@@ -37,7 +37,7 @@ def renderer(schema: strawberry.Schema, services: Services) -> Any:
         result = await schema.execute(QUERY, variable_values={"id": str(change.prebooking_id)},
                                       context_value=context)
         if result.errors:
-            raise RenderFailed("; ".join(e.message for e in result.errors))
+            raise RenderError("; ".join(e.message for e in result.errors))
         data = (result.data or {}).get("prebooking")
         return data if isinstance(data, dict) else None
 

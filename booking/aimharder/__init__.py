@@ -12,19 +12,19 @@ from booking.aimharder.client import (
     new_fingerprint,
 )
 from booking.aimharder.errors import (
-    AccessBlocked,
+    AccessBlockedError,
     AimharderError,
-    InvalidCredentials,
-    SessionExpired,
+    InvalidCredentialsError,
+    SessionExpiredError,
     UnexpectedAnswer,
-    UpstreamUnavailable,
+    UpstreamUnavailableError,
 )
 from booking.aimharder.shapes import Shapes
 from booking.outcomes import BookAnswer
 
 __all__ = [
     "DEFAULT_USER_AGENT",
-    "AccessBlocked",
+    "AccessBlockedError",
     "AccountInfo",
     "AimharderClient",
     "AimharderError",
@@ -34,11 +34,11 @@ __all__ = [
     "BrowserHeaders",
     "CancelState",
     "ClassInfo",
-    "InvalidCredentials",
-    "SessionExpired",
+    "InvalidCredentialsError",
+    "SessionExpiredError",
     "Shapes",
     "UnexpectedAnswer",
-    "UpstreamUnavailable",
+    "UpstreamUnavailableError",
     "is_fingerprint",
     "new_fingerprint",
 ]

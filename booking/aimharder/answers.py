@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 
 from booking.aimharder.errors import (
-    AccessBlocked,
-    InvalidCredentials,
-    SessionExpired,
+    AccessBlockedError,
+    InvalidCredentialsError,
+    SessionExpiredError,
     UnexpectedAnswer,
-    UpstreamUnavailable,
+    UpstreamUnavailableError,
 )
 from booking.aimharder.shapes import Shapes, note
 from booking.opening import parse_time_range
@@ -71,23 +71,23 @@ def keys_of(value: Any) -> str:
 
 
 def read_json(response: httpx.Response, what: str) -> Any:
-    """The parsed JSON of an answer; 403 or an HTML page is `AccessBlocked` (geo-blocking)."""
+    """The parsed JSON of an answer; 403 or an HTML page is `AccessBlockedError` (geo-blocking)."""
     status = response.status_code
     if status == 403:
-        raise AccessBlocked(f"HTTP 403 to the {what}")
+        raise AccessBlockedError(f"HTTP 403 to the {what}")
     if status >= 500:
-        raise UpstreamUnavailable(f"AimHarder {what} failed with HTTP {status}")
+        raise UpstreamUnavailableError(f"AimHarder {what} failed with HTTP {status}")
     if status == 429:
-        raise UpstreamUnavailable(f"AimHarder is rate-limiting this server (HTTP 429, {what})")
+        raise UpstreamUnavailableError(f"AimHarder is rate-limiting this server (HTTP 429, {what})")
     if response.is_redirect:
         target = httpx.URL(response.headers.get("location", "")).path or "?"
-        raise SessionExpired(f"AimHarder {what} redirected to {target} (logged out)")
+        raise SessionExpiredError(f"AimHarder {what} redirected to {target} (logged out)")
     text = response.text
     try:
         return json.loads(text)  # served as text/html at times (`$.parseJSON` in the front)
     except ValueError:
         if looks_like_html(response.headers.get("content-type"), text):
-            raise AccessBlocked(
+            raise AccessBlockedError(
                 f"an HTML page instead of JSON for the {what}, HTTP {status}"
             ) from None
         raise UnexpectedAnswer(
@@ -100,7 +100,7 @@ def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UnexpectedAnswer(f"AimHarder {what} answered JSON {keys_of(data)}, not an object")
     if data.get("logout") not in (None, 0, False, "0", ""):
-        raise SessionExpired(f"AimHarder session expired ({what} answered logout)")
+        raise SessionExpiredError(f"AimHarder session expired ({what} answered logout)")
     return data
 
 
@@ -185,7 +185,7 @@ def parse_login(data: dict[str, Any], shapes: Shapes | None) -> LoginFacts:
     error = _error_text(data.get("error")) or _error_text(data.get("errorMssg"))
     if error is not None and not (isinstance(auth, dict) and auth.get("authOK") is True):
         note(shapes, "login", f"refusal {keys_of(data)}")
-        raise InvalidCredentials(f"AimHarder refused the login: {strip_html(error)}")
+        raise InvalidCredentialsError(f"AimHarder refused the login: {strip_html(error)}")
     if not isinstance(inner, dict) or not isinstance(auth, dict):
         raise UnexpectedAnswer(
             f"AimHarder login answer has no data.auth (top level {keys_of(data)}, "
@@ -195,7 +195,8 @@ def parse_login(data: dict[str, Any], shapes: Shapes | None) -> LoginFacts:
         raise UnexpectedAnswer(f"AimHarder login answer has no data.auth.authOK ({keys_of(auth)})")
     if auth.get("authOK") is not True and str(auth.get("authOK")).lower() not in ("1", "true"):
         note(shapes, "login", f"data.auth.authOK={auth.get('authOK')!r}")
-        raise InvalidCredentials("AimHarder refused the email or password (authOK is not true)")
+        raise InvalidCredentialsError(
+            "AimHarder refused the email or password (authOK is not true)")
     note(shapes, "login", "data.auth.authOK=true")
     refresh = auth.get("refreshToken")
     note(shapes, "login", "data.auth.refreshToken" if isinstance(refresh, str) and refresh
@@ -219,7 +220,7 @@ def parse_whoami(data: dict[str, Any], shapes: Shapes | None) -> AccountInfo:
         raise UnexpectedAnswer(f"AimHarder whoami answer has no data array ({keys_of(data)})")
     if not rows:
         note(shapes, "whoami", "data: [] (no session)")
-        raise SessionExpired("AimHarder whoami answered no user: the session is gone")
+        raise SessionExpiredError("AimHarder whoami answered no user: the session is gone")
     if not isinstance(rows[0], dict):
         raise UnexpectedAnswer(f"AimHarder whoami row is {keys_of(rows[0])}")
     note(shapes, "whoami", f"data: [{len(rows)} row]")

@@ -10,7 +10,7 @@ Booking is split into `prepare_book` (everything built in advance) and `send_boo
 network at the instant); `booking.aimharder.wire.Shot` sends the prepared bytes on its own
 connection.
 `send_book` turns every HTTP answer into a `BookAnswer` (classify it with
-`booking.outcomes.classify`); only a request that got no answer raises `UpstreamUnavailable`.
+`booking.outcomes.classify`); only a request that got no answer raises `UpstreamUnavailableError`.
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ from booking.aimharder.answers import (
 )
 from booking.aimharder.browser import FORM_CONTENT_TYPE, BrowserHeaders
 from booking.aimharder.errors import (
-    AccessBlocked,
-    InvalidCredentials,
-    SessionExpired,
+    AccessBlockedError,
+    InvalidCredentialsError,
+    SessionExpiredError,
     UnexpectedAnswer,
-    UpstreamUnavailable,
+    UpstreamUnavailableError,
 )
 from booking.aimharder.shapes import Shapes, note
 from booking.outcomes import BookAnswer, as_int
@@ -136,11 +136,13 @@ class AimharderClient:
         try:
             response = await self._http.send(request)
         except httpx.TimeoutException:
-            raise UpstreamUnavailable(f"AimHarder {what} timed out") from None
+            raise UpstreamUnavailableError(f"AimHarder {what} timed out") from None
         except httpx.ProxyError as exc:
-            raise UpstreamUnavailable(f"the egress proxy (AIMHARDER_PROXY) failed: {exc}") from None
+            raise UpstreamUnavailableError(
+                f"the egress proxy (AIMHARDER_PROXY) failed: {exc}") from None
         except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(f"AimHarder {what} failed: {type(exc).__name__}") from None
+            raise UpstreamUnavailableError(
+                f"AimHarder {what} failed: {type(exc).__name__}") from None
         finally:
             self._http.cookies.clear()  # sessions live in AimharderSession only
         if response.status_code == 403:
@@ -154,7 +156,7 @@ class AimharderClient:
     def _checked(response: httpx.Response, what: str) -> dict[str, Any]:
         try:
             return json_object(response, what)
-        except AccessBlocked:
+        except AccessBlockedError:
             if response.status_code != 403:  # an HTML page: counted here, 403s in _send
                 metrics().record_aimharder_refusal(_endpoint(response.request))
             raise
@@ -162,8 +164,8 @@ class AimharderClient:
     # the login and account hosts
 
     async def login(self, email: str, password: str, fingerprint: str) -> AimharderSession:
-        """The 2026 JSON login; raises `InvalidCredentials` when refused, `AccessBlocked` on a
-        403 or an HTML page."""
+        """The 2026 JSON login; raises `InvalidCredentialsError` when refused,
+        `AccessBlockedError` on a 403 or an HTML page."""
         body = {"username": email, "password": password, "fingerprint": fingerprint,
                 "iniframe": 0}
         request = self._request("POST", f"{self._login_url}/api/login",
@@ -172,12 +174,13 @@ class AimharderClient:
         if response.status_code in (400, 401):
             data = read_json(response, "login")
             note(self.shapes, "login", f"HTTP {response.status_code} {keys_of(data)}")
-            raise InvalidCredentials(f"AimHarder refused the login (HTTP {response.status_code})")
+            raise InvalidCredentialsError(
+                f"AimHarder refused the login (HTTP {response.status_code})")
         data = self._checked(response, "login")
         facts = parse_login(data, self.shapes)
         cookie = session_cookie(response, self.shapes)
         if cookie is None:
-            raise InvalidCredentials(
+            raise InvalidCredentialsError(
                 "AimHarder's login answer set no amhrdrauth cookie: the login was not accepted"
             )
         return AimharderSession(
@@ -189,11 +192,11 @@ class AimharderClient:
     async def renew(self, session: AimharderSession) -> AimharderSession:
         """`tokenUpdate`: the next refresh token (and a new cookie when one is set).
 
-        Raises `SessionExpired` for `{"logout": …}` or no refresh token, `UnexpectedAnswer` for
+        Raises `SessionExpiredError` for `{"logout": …}` or no refresh token, `UnexpectedAnswer` for
         anything else that is not a clear `{"newToken"}`: the caller then logs in again.
         """
         if not session.refresh_token:
-            raise SessionExpired("no refresh token to renew the session with")
+            raise SessionExpiredError("no refresh token to renew the session with")
         form = {"token": session.refresh_token, "ciclo": "1", "fingerprint": session.fingerprint}
         request = self._request("POST", f"{self._account_url}/api/tokenUpdate",
                                 page=f"{self._account_url}/", session=session, form=form)
@@ -209,7 +212,7 @@ class AimharderClient:
         return replace(session, refresh_token=token, cookie=cookie or session.cookie)
 
     async def whoami(self, session: AimharderSession) -> AccountInfo:
-        """Who the session belongs to; `SessionExpired` when AimHarder answers `data: []`."""
+        """Who the session belongs to; `SessionExpiredError` when AimHarder answers `data: []`."""
         request = self._request("GET", f"{self._account_url}/api/whoami",
                                 page=f"{self._account_url}/", session=session)
         return parse_whoami(await self._json(request, "whoami"), self.shapes)
@@ -261,7 +264,7 @@ class AimharderClient:
             response = await self._http.send(request)
         except httpx.HTTPError as exc:
             kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-            raise UpstreamUnavailable(
+            raise UpstreamUnavailableError(
                 f"AimHarder booking {kind}: {type(exc).__name__}", sent_at_ns=sent_at_ns
             ) from None
         finally:

@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from booking.aimharder import AimharderClient, UpstreamUnavailable
+from booking.aimharder import AimharderClient, UpstreamUnavailableError
 from booking.clock import sleep_until_ns
 
 SECOND_NS = 1_000_000_000
@@ -131,11 +131,11 @@ def http_probe(http: httpx.AsyncClient, url: str) -> Probe:
             response = await http.send(request)
             await response.aclose()
         except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(f"clock probe failed: {type(exc).__name__}") from None
+            raise UpstreamUnavailableError(f"clock probe failed: {type(exc).__name__}") from None
         received = time.time_ns()
         second = parse_date(response.headers.get("date"))
         if second is None:
-            raise UpstreamUnavailable("the box sent no usable Date header")
+            raise UpstreamUnavailableError("the box sent no usable Date header")
         return Sample(sent, received, second)
 
     return probe

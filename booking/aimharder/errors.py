@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 __all__ = [
-    "AccessBlocked",
+    "AccessBlockedError",
     "AimharderError",
-    "InvalidCredentials",
-    "SessionExpired",
+    "InvalidCredentialsError",
+    "SessionExpiredError",
     "UnexpectedAnswer",
-    "UpstreamUnavailable",
+    "UpstreamUnavailableError",
 ]
 
 ACCESS_BLOCKED_MESSAGE = (
@@ -22,15 +22,15 @@ class AimharderError(Exception):
     """Base of everything this client raises."""
 
 
-class InvalidCredentials(AimharderError):
+class InvalidCredentialsError(AimharderError):
     """AimHarder refused the email/password (authOK false, an error, or no session cookie)."""
 
 
-class SessionExpired(AimharderError):
+class SessionExpiredError(AimharderError):
     """The session is gone: `{"logout": …}`, whoami's `{"data": []}`, or a refused renewal."""
 
 
-class AccessBlocked(AimharderError):
+class AccessBlockedError(AimharderError):
     """HTTP 403, or an HTML page where JSON was expected: AimHarder refused this server's
     network location (geo-blocking), not the password. The message names AIMHARDER_PROXY."""
 
@@ -39,7 +39,7 @@ class AccessBlocked(AimharderError):
         self.detail = detail
 
 
-class UpstreamUnavailable(AimharderError):
+class UpstreamUnavailableError(AimharderError):
     """No usable answer: network error, timeout or 5xx.
 
     `sent_at_ns` is set when a booking request was handed to the network before failing,
@@ -51,6 +51,6 @@ class UpstreamUnavailable(AimharderError):
         self.sent_at_ns = sent_at_ns
 
 
-class UnexpectedAnswer(UpstreamUnavailable):
+class UnexpectedAnswer(UpstreamUnavailableError):
     """AimHarder answered in a shape the evidence does not show; the message names what was
     unexpected (keys, types), never values that could be secrets."""

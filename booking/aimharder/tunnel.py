@@ -17,7 +17,7 @@ import ssl
 import struct
 from urllib.parse import unquote, urlsplit
 
-from booking.aimharder.errors import UpstreamUnavailable
+from booking.aimharder.errors import UpstreamUnavailableError
 
 SCHEMES = ("http", "https", "socks5", "socks5h")
 
@@ -51,7 +51,7 @@ async def _connect_http(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     first = head.split(b"\r\n", 1)[0]
     status = first.split()
     if len(status) < 2 or status[1] != b"200":
-        raise UpstreamUnavailable(
+        raise UpstreamUnavailableError(
             f"the egress proxy (AIMHARDER_PROXY) refused the tunnel to {host}:{port}: "
             f"{first.decode('latin-1')}"
         )
@@ -64,21 +64,21 @@ async def _connect_socks5(reader: asyncio.StreamReader, writer: asyncio.StreamWr
     await writer.drain()
     version, method = await reader.readexactly(2)
     if version != 5 or method == 0xFF:
-        raise UpstreamUnavailable("the egress SOCKS5 proxy accepted no authentication method")
+        raise UpstreamUnavailableError("the egress SOCKS5 proxy accepted no authentication method")
     if method == 2:
         if creds is None:
-            raise UpstreamUnavailable("the egress SOCKS5 proxy wants a user and password")
+            raise UpstreamUnavailableError("the egress SOCKS5 proxy wants a user and password")
         user, password = creds[0].encode(), creds[1].encode()
         writer.write(b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password)
         await writer.drain()
         if (await reader.readexactly(2))[1] != 0:
-            raise UpstreamUnavailable("the egress SOCKS5 proxy refused the user and password")
+            raise UpstreamUnavailableError("the egress SOCKS5 proxy refused the user and password")
     name = host.encode("idna")
     writer.write(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack("!H", port))
     await writer.drain()
     _, reply, _, kind = await reader.readexactly(4)
     if reply != 0:
-        raise UpstreamUnavailable(f"the egress SOCKS5 proxy could not reach {host}:{port} "
+        raise UpstreamUnavailableError(f"the egress SOCKS5 proxy could not reach {host}:{port} "
                                   f"(reply {reply})")
     skip = {1: 4, 4: 16}.get(kind) or (await reader.readexactly(1))[0]
     await reader.readexactly(skip + 2)
@@ -114,4 +114,5 @@ async def open_stream(
     try:
         return await asyncio.wait_for(tunnel(), connect_timeout_s)
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
-        raise UpstreamUnavailable(f"the egress proxy (AIMHARDER_PROXY) hung up: {exc!r}") from None
+        raise UpstreamUnavailableError(
+            f"the egress proxy (AIMHARDER_PROXY) hung up: {exc!r}") from None

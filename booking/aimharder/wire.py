@@ -17,7 +17,7 @@ import time
 import h11
 import httpx
 
-from booking.aimharder.errors import UpstreamUnavailable
+from booking.aimharder.errors import UpstreamUnavailableError
 from booking.aimharder.tunnel import open_stream
 from booking.outcomes import BookAnswer
 
@@ -79,14 +79,14 @@ class Shot:
             self._reader, self._writer = await open_stream(
                 url.host, port, tls=context, proxy=self._proxy, connect_timeout_s=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ssl.SSLError) as exc:
-            raise UpstreamUnavailable(f"AimHarder booking connect failed: {exc!r}") from None
+            raise UpstreamUnavailableError(f"AimHarder booking connect failed: {exc!r}") from None
         self._opened_at = time.monotonic()
         self._reusable = False
 
     def fire(self) -> int:
         """Hand the request to the kernel; returns the send time (ns). Never awaits."""
         if self._writer is None or self._writer.is_closing():
-            raise UpstreamUnavailable("AimHarder booking connection is not open")
+            raise UpstreamUnavailableError("AimHarder booking connection is not open")
         self.sent_at_ns = time.time_ns()
         self._writer.write(self._bytes)
         return self.sent_at_ns
@@ -99,7 +99,7 @@ class Shot:
         except (OSError, TimeoutError, h11.ProtocolError, EOFError) as exc:
             self.close()
             kind = "timed out" if isinstance(exc, TimeoutError) else "failed"
-            raise UpstreamUnavailable(
+            raise UpstreamUnavailableError(
                 f"AimHarder booking {kind}: {type(exc).__name__}", sent_at_ns=sent
             ) from None
         return BookAnswer.parse(status, body, sent_at_ns=sent, received_at_ns=time.time_ns(),

@@ -39,7 +39,7 @@ CLASSES_PER_USER = Rule("classes:user", 120, 60.0)
 CREATE_PER_USER = Rule("create:user", 60, 60.0)
 
 
-class RateLimited(Exception):
+class RateLimitedError(Exception):
     def __init__(self, rule: Rule, retry_after_s: float) -> None:
         super().__init__(f"{rule.name}: retry after {retry_after_s:.0f} s")
         self.rule = rule
@@ -89,7 +89,7 @@ class Limiter:
         return 0.0
 
     async def check(self, rule: Rule, key: str) -> None:
-        """`hit`, raising RateLimited when refused."""
+        """`hit`, raising RateLimitedError when refused."""
         wait = await self.hit(rule, key)
         if wait:
-            raise RateLimited(rule, wait)
+            raise RateLimitedError(rule, wait)

@@ -41,7 +41,7 @@ SECRET_PREFIX = "whsec_"
 ATTEMPT_TIMEOUT_S = 10.0
 
 
-class WebhookSecretInvalid(ValueError):
+class WebhookSecretError(ValueError):
     pass
 
 
@@ -51,11 +51,11 @@ def secret_key(secret: str) -> bytes:
     try:
         key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError):
-        raise WebhookSecretInvalid(
+        raise WebhookSecretError(
             "PREBOOK_WEBHOOK_SECRET must be whsec_ followed by base64 (for example "
             "whsec_ and 32 random bytes in base64)") from None
     if len(key) < 24:
-        raise WebhookSecretInvalid("PREBOOK_WEBHOOK_SECRET is too short: use at least 24 random "
+        raise WebhookSecretError("PREBOOK_WEBHOOK_SECRET is too short: use at least 24 random "
                                    "bytes (32 recommended), base64 after whsec_")
     return key
 

@@ -9,12 +9,12 @@ import httpx
 import pytest
 
 from booking.aimharder import (
-    AccessBlocked,
+    AccessBlockedError,
     AimharderClient,
     AimharderSession,
     BoxInfo,
-    SessionExpired,
-    UpstreamUnavailable,
+    SessionExpiredError,
+    UpstreamUnavailableError,
     new_fingerprint,
 )
 from booking.aimharder.browser import DEFAULT_USER_AGENT
@@ -59,12 +59,12 @@ async def test_login_does_not_leave_the_cookie_in_the_shared_jar(
 
 
 async def test_bad_password_is_invalid_credentials(box: FakeBox) -> None:
-    from booking.aimharder import InvalidCredentials
+    from booking.aimharder import InvalidCredentialsError
 
-    with pytest.raises(InvalidCredentials) as caught:
+    with pytest.raises(InvalidCredentialsError) as caught:
         await box.client.login(DEMO_EMAIL, "not-the-password", new_fingerprint())
     assert "not-the-password" not in str(caught.value)
-    with pytest.raises(InvalidCredentials):
+    with pytest.raises(InvalidCredentialsError):
         await box.client.login("nobody@example.com", DEMO_PASSWORD, new_fingerprint())
 
 
@@ -74,10 +74,10 @@ async def test_whoami_renewal_and_a_gone_session(box: FakeBox, session: Aimharde
     renewed = await box.client.renew(session)
     assert renewed.refresh_token != session.refresh_token
     assert (await box.client.whoami(renewed)).boxes[0] == DEMO
-    with pytest.raises(SessionExpired):  # the old refresh token was rotated away
+    with pytest.raises(SessionExpiredError):  # the old refresh token was rotated away
         await box.client.renew(session)
     (await box.control.post("/_fake/sessions/expire")).raise_for_status()
-    with pytest.raises(SessionExpired):
+    with pytest.raises(SessionExpiredError):
         await box.client.whoami(renewed)
     answer = await box.client.book(renewed, subdomain="demo", class_id="1", day=date.today())
     assert answer.logged_out
@@ -86,7 +86,7 @@ async def test_whoami_renewal_and_a_gone_session(box: FakeBox, session: Aimharde
 async def test_renewal_with_another_fingerprint_is_refused(
     box: FakeBox, session: AimharderSession
 ) -> None:
-    with pytest.raises(SessionExpired):
+    with pytest.raises(SessionExpiredError):
         await box.client.renew(dataclasses.replace(session, fingerprint=new_fingerprint()))
 
 
@@ -113,9 +113,9 @@ async def test_the_class_list_answers_without_a_session_but_shows_no_booking(
 async def test_geo_blocking_is_access_blocked(box: FakeBox, session: AimharderSession) -> None:
     (await box.control.post("/_fake/geo-block", json={"on": True})).raise_for_status()
     try:
-        with pytest.raises(AccessBlocked, match="AIMHARDER_PROXY"):
+        with pytest.raises(AccessBlockedError, match="AIMHARDER_PROXY"):
             await box.client.login(DEMO_EMAIL, DEMO_PASSWORD, new_fingerprint())
-        with pytest.raises(AccessBlocked):
+        with pytest.raises(AccessBlockedError):
             await box.client.whoami(session)
         answer = await box.client.book(session, subdomain="demo", class_id="1",
                                        day=date.today())
@@ -159,7 +159,7 @@ async def test_the_booking_connection_tunnels_through_socks5_with_a_password(
         answer = await shot.answer()
         shot.close()
         refused = Shot(request, proxy=f"socks5://u:wrong@127.0.0.1:{proxy.port}")
-        with pytest.raises(UpstreamUnavailable, match="refused the user and password"):
+        with pytest.raises(UpstreamUnavailableError, match="refused the user and password"):
             await refused.open()
     assert answer.book_state == 1 and proxy.total("socks5 127.0.0.1") == 1
 
@@ -169,9 +169,9 @@ async def test_unreachable_hosts_are_upstream_unavailable(session: AimharderSess
     async with httpx.AsyncClient(timeout=2.0) as http:
         client = AimharderClient(http=http, login_url=url, account_url=url,
                                  box_url_template=url + "/{subdomain}")
-        with pytest.raises(UpstreamUnavailable):
+        with pytest.raises(UpstreamUnavailableError):
             await client.login(DEMO_EMAIL, DEMO_PASSWORD, new_fingerprint())
-        with pytest.raises(UpstreamUnavailable) as caught:
+        with pytest.raises(UpstreamUnavailableError) as caught:
             await client.book(session, subdomain="demo", class_id="1", day=date.today())
         assert caught.value.sent_at_ns is not None
         assert session.cookie not in str(caught.value)

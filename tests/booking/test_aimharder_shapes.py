@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from booking.aimharder import (
-    AccessBlocked,
+    AccessBlockedError,
     AimharderClient,
     AimharderSession,
     CancelState,
-    InvalidCredentials,
-    SessionExpired,
+    InvalidCredentialsError,
+    SessionExpiredError,
     Shapes,
     UnexpectedAnswer,
     is_fingerprint,
@@ -89,14 +89,14 @@ async def test_login_sends_username_fingerprint_and_reads_the_cookie_and_roles()
 ])
 async def test_every_refusal_shape_is_invalid_credentials(
         body: object, status: int, cookies: list[tuple[str, str]]) -> None:
-    with pytest.raises(InvalidCredentials) as caught:
+    with pytest.raises(InvalidCredentialsError) as caught:
         await client(answer(body, status, headers=cookies)).login("a@b.es", "secret-pw", FP)
     assert "secret-pw" not in str(caught.value)
 
 
 async def test_a_cleared_cookie_is_no_session() -> None:
     headers = [("set-cookie", "amhrdrauth=deleted; Domain=.aimharder.com; Max-Age=0")]
-    with pytest.raises(InvalidCredentials):
+    with pytest.raises(InvalidCredentialsError):
         await client(answer(LOGIN_OK, headers=headers)).login("a@b.es", "pw", FP)
 
 
@@ -108,10 +108,10 @@ async def test_a_cleared_cookie_is_no_session() -> None:
 async def test_403_or_an_html_page_is_access_blocked_not_a_bad_password(
         body: bytes, status: int) -> None:
     handler = answer(body, status, headers=[("content-type", "text/html")])
-    with pytest.raises(AccessBlocked) as caught:
+    with pytest.raises(AccessBlockedError) as caught:
         await client(handler).login("a@b.es", "pw", FP)
     assert "AIMHARDER_PROXY" in str(caught.value)
-    with pytest.raises(AccessBlocked):
+    with pytest.raises(AccessBlockedError):
         await client(handler).list_classes(None, subdomain="x", box_id="1", day=date(2026, 1, 5))
 
 
@@ -139,13 +139,13 @@ async def test_renewal_is_a_form_post_and_rotates_the_refresh_token() -> None:
 
 
 @pytest.mark.parametrize("body, error", [
-    ({"logout": 1}, SessionExpired), ({"logout": True}, SessionExpired),
+    ({"logout": 1}, SessionExpiredError), ({"logout": True}, SessionExpiredError),
     ({"ok": 1}, UnexpectedAnswer), ({"newToken": ""}, UnexpectedAnswer),
 ])
 async def test_renewal_that_is_no_clear_success_raises(body: object, error: type) -> None:
     with pytest.raises(error):
         await client(answer(body)).renew(session())
-    with pytest.raises(SessionExpired):
+    with pytest.raises(SessionExpiredError):
         await client(answer({"newToken": "x"})).renew(session(refresh=None))
 
 
@@ -153,9 +153,9 @@ async def test_whoami_reads_the_data_array_and_empty_means_gone() -> None:
     row = LOGIN_OK["data"]["userData"]  # type: ignore[index]
     who = await client(answer({"data": [row]})).whoami(session())
     assert who.id == "42" and [b.id for b in who.boxes] == ["200"]
-    with pytest.raises(SessionExpired):
+    with pytest.raises(SessionExpiredError):
         await client(answer({"data": []})).whoami(session())
-    with pytest.raises(SessionExpired):
+    with pytest.raises(SessionExpiredError):
         await client(answer({"logout": 1})).whoami(session())
 
 
@@ -181,7 +181,7 @@ async def test_class_rows_read_limitc_and_a_string_limit() -> None:
         (12, 12, 2, None, None), (14, 3, None, 1, "77"), (15, 8, None, 0, "78")]
     assert got[1].time == "23:30-00:30" and got[1].end.day == 3
     assert ("bookings", "limit as a string") in shapes.seen
-    with pytest.raises(SessionExpired):
+    with pytest.raises(SessionExpiredError):
         await client(answer({"logout": 1})).list_classes(
             session(), subdomain="s", box_id="1", day=date(2026, 3, 2))
 

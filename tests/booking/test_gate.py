@@ -7,7 +7,7 @@ import random
 import time
 from typing import Any
 
-from booking.aimharder import UpstreamUnavailable
+from booking.aimharder import UpstreamUnavailableError
 from booking.gate import OpeningGate, Volley
 from booking.outcomes import BookAnswer
 
@@ -32,11 +32,11 @@ class FakeShot:
     async def open(self, *, max_age_s: float | None = None) -> None:
         self.opened += 1
         if self.unreachable:
-            raise UpstreamUnavailable("connect failed")
+            raise UpstreamUnavailableError("connect failed")
 
     def fire(self) -> int:
         if self.broken or self.unreachable:
-            raise UpstreamUnavailable("not connected")
+            raise UpstreamUnavailableError("not connected")
         self.sent_at_ns = time.time_ns()
         self.log.append((self.name, self.sent_at_ns))
         return self.sent_at_ns
@@ -156,5 +156,5 @@ async def test_a_dropped_connection_is_reopened_and_an_unreachable_box_is_an_err
         for i, s in enumerate([broken, dead, fine])))
     assert [name for name, _ in log] == ["fine", "broken"]  # reconnected after the others
     assert volleys[0].answer is not None and volleys[0].attempts == 1
-    assert volleys[1].answer is None and isinstance(volleys[1].error, UpstreamUnavailable)
+    assert volleys[1].answer is None and isinstance(volleys[1].error, UpstreamUnavailableError)
     assert volleys[2].answer is not None

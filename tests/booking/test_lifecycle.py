@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from booking import lifecycle
-from booking.lifecycle import LEGAL, IllegalTransition
+from booking.lifecycle import LEGAL, IllegalTransitionError
 from booking.services import Services
 from jobs.metrics import metrics
 from models.notifications import Notification
@@ -106,5 +106,5 @@ async def test_the_first_expected_state_that_holds_is_the_one_recorded(
     (S.PENDING, S.COMPLETED), (S.PENDING, S.PENDING)])
 async def test_illegal_moves_are_refused_before_touching_the_database(
         services: Services, source: S, target: S) -> None:
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransitionError):
         await lifecycle.move(uuid.uuid4(), source=source, target=target, services=services)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from booking.infra.limits import Limiter, RateLimited, Rule, bucket, normalised_email
+from booking.infra.limits import Limiter, RateLimitedError, Rule, bucket, normalised_email
 from models.limits import RateLimitHit
 from tests.dbkit import connected, migrated_database
 
@@ -51,7 +51,7 @@ async def test_the_window_slides_with_the_clock(database: str) -> None:
         # 50 s after the first hit: refused until it is 60 s old.
         assert await limiter.hit(FIVE_PER_MINUTE, "sliding") == pytest.approx(10)
         clock.now += timedelta(seconds=5)
-        with pytest.raises(RateLimited) as refused:  # hammering does not extend the wait
+        with pytest.raises(RateLimitedError) as refused:  # hammering does not extend the wait
             await limiter.check(FIVE_PER_MINUTE, "sliding")
         assert refused.value.retry_after_s == pytest.approx(5)
         clock.now += timedelta(seconds=5)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from booking import materialise, rules
-from booking.prebookings import ValidationFailed
+from booking.prebookings import ValidationFailedError
 from booking.services import Services
 from models.notifications import Notification
 from models.prebookings import Prebooking, PrebookingStatus
@@ -39,7 +39,7 @@ SPEC = rules.RuleSpec(box_id=DEMO_BOX_ID, weekdays=(1, 3), time="18:00", class_n
 ])
 def test_a_rule_with_bad_input_is_refused_naming_the_field(change: dict[str, object],
                                                            field: str) -> None:
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(ValidationFailedError) as refused:
         replace(SPEC, **change).validated(today=date(2026, 12, 1))  # type: ignore[arg-type]
     assert refused.value.field == field
 
@@ -171,5 +171,5 @@ async def test_rules_per_user_are_capped(services: Services,
     user = await connected_user(services, fakebox_server.url)
     for _ in range(rules.MAX_RULES_PER_USER):
         await rules.create(user, SPEC)
-    with pytest.raises(ValidationFailed, match="20 rules"):
+    with pytest.raises(ValidationFailedError, match="20 rules"):
         await rules.create(user, SPEC)

@@ -108,13 +108,13 @@ async def test_a_changed_password_marks_the_account_and_geo_blocking_does_not(
     later = datetime.now(UTC) + timedelta(hours=1)
     async with httpx.AsyncClient(base_url=fakebox_server.url) as control:
         (await control.post("/_fake/geo-block", json={"on": True})).raise_for_status()
-        with pytest.raises(accounts.AccessBlocked):
+        with pytest.raises(accounts.AccessBlockedError):
             await accounts.fresh_session(account, aimharder=services.aimharder,
                                          vault=services.vault, now=later)
         (await control.post("/_fake/geo-block", json={"on": False})).raise_for_status()
         assert (await accounts.account_for(user)).status is AccountStatus.ACTIVE
         (await control.post("/_fake/sessions/expire")).raise_for_status()
-        with pytest.raises(accounts.NotConnected, match="connect again"):
+        with pytest.raises(accounts.NotConnectedError, match="connect again"):
             await accounts.fresh_session(account, aimharder=services.aimharder,
                                          vault=services.vault, now=later)
     failed = await accounts.account_for(user)

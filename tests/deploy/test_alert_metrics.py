@@ -27,7 +27,7 @@ from tortoise.context import tortoise_test_context
 from booking.events import PrebookingEvents
 from booking.services import Policy, Services, Timing
 from booking.sweep import reconcile_stuck
-from jobs.client import JobClient, PublishFailed
+from jobs.client import JobClient, PublishFailedError
 from jobs.delivery import delivery_route
 from jobs.dlq import dead_letters
 from jobs.metrics import metrics
@@ -108,7 +108,7 @@ def job_client() -> JobClient:
 
 
 async def fail_to_publish() -> None:
-    with pytest.raises(PublishFailed):
+    with pytest.raises(PublishFailedError):
         await job_client().enqueue(CRASHING, NoPayload())
 
 

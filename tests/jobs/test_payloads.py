@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from booking.job_handlers import build_registry
-from jobs.errors import PayloadInvalid
+from jobs.errors import PayloadInvalidError
 from jobs.payloads import ExecutePrebooking
 
 
@@ -28,7 +28,7 @@ def test_payload_round_trips_in_camel_case() -> None:
     ],
 )
 def test_bad_bodies_are_refused_with_a_reason(body: bytes, reason: str) -> None:
-    with pytest.raises(PayloadInvalid, match=reason):
+    with pytest.raises(PayloadInvalidError, match=reason):
         ExecutePrebooking.from_body(body)
 
 
