@@ -14,7 +14,7 @@ import pytest
 
 from jobs import catalog
 from jobs.payloads import NoPayload
-from tests.e2e.jobkit import enqueue, eventually, job_client
+from tests.e2e.jobkit import eventually, job_client, query, raw_id
 from tests.stack import CREATE, DEMO_BOX_ID, MADRID, Stack, running_stack
 
 WATCH_INTERVAL_S = 2.0
@@ -119,11 +119,17 @@ def test_a_rule_for_two_weekdays_places_each_once_and_books_at_the_opening(
     for d, m in enumerate(made):
         assert datetime.fromisoformat(by_day[m["day"]]["opensAt"]) == opens + timedelta(days=d)
 
-    # The cron job, twice at once and once more: nothing is placed twice.
-    for _ in range(2):
-        enqueue(stack, catalog.RULES_MATERIALISE, NoPayload())
-    asyncio.run(job_client(stack).enqueue(catalog.RULES_MATERIALISE, NoPayload()))
-    time.sleep(1.5)
+    # The cron job, three runs at once: nothing is placed twice.
+    async def three_runs() -> list[str]:
+        client = job_client(stack)
+        return list(await asyncio.gather(*(client.enqueue(catalog.RULES_MATERIALISE,
+                                                          NoPayload()) for _ in range(3))))
+
+    runs = asyncio.run(three_runs())
+    marks = ",".join("?" * len(runs))
+    eventually(lambda: query(stack, "SELECT COUNT(*) FROM processed_deliveries WHERE state = "
+                                    f"'DONE' AND message_id IN ({marks})", *runs)[0][0] == 3,
+               timeout=20, what="the three rule runs done")
     again = stack.gql(RULE, {"id": created["id"]}, token=token)["data"]["rule"]
     assert len(again["prebookings"]["edges"]) == 2
 
@@ -162,8 +168,11 @@ def test_a_watched_full_class_is_booked_within_one_interval_of_a_freed_place(
     row = create(stack, token, made, opensAt=opens.isoformat(), watchIfFull=True)
     watching = until(stack, token, row["id"], "WATCHING")
     assert watching["outcome"] == "FULL" and watching["watchIfFull"] is True
-    time.sleep(WATCH_INTERVAL_S * 1.5)  # a check or two find it still full
-    assert get(stack, token, row["id"])["status"] == "WATCHING"
+    # A check finds it still full (and leaves it WATCHING) before a place is freed.
+    checks = "SELECT watch_checks, status FROM prebookings WHERE id = ?"
+    eventually(lambda: query(stack, checks, raw_id(row["id"]))[0][0] >= 1
+               and query(stack, checks, raw_id(row["id"]))[0][1] == "WATCHING",
+               timeout=WATCH_INTERVAL_S * 3 + 5, what="a check that found it full")
     freed = time.monotonic()
     free_place(stack, made["id"])
     booked = until(stack, token, row["id"], "COMPLETED")
