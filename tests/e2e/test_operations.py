@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -16,8 +17,9 @@ from jobs import catalog
 from jobs.payloads import NoPayload
 from jobs.schedules import DECLARED, sync_schedules
 from models.encryption import Vault
-from tests.e2e.jobkit import as_datetime, enqueue, eventually, job_client, query, raw_id
+from tests.e2e.jobkit import as_datetime, enqueue, eventually, job_client, qstash, query, raw_id
 from tests.e2e.test_scenario import connect
+from tests.servers import free_port
 from tests.stack import Stack, running_stack
 
 ME = "{ me { aimharder { status lastError } } }"
@@ -94,3 +96,21 @@ def test_sessions_refresh_checks_only_accounts_opening_soon_and_marks_lost_ones(
     # no prebooking opening soon: not touched at all
     assert as_datetime(query(stack, checked, "box-idle@example.com")[0][0]) == before[
         "box-idle@example.com"]
+
+
+def test_a_dead_watch_check_is_planned_again_and_leaves_the_dlq(stack: Stack) -> None:
+    token, node_id, _ = stack.prebook("deadwatch@example.com", opens_in=3600)
+    query(stack, "UPDATE prebookings SET status = 'WATCHING', watch_if_full = ? WHERE id = ?",
+          True, raw_id(node_id))
+    # A check whose every delivery failed (here: nobody listens at its address).
+    dead_url = f"http://127.0.0.1:{free_port()}/api/jobs/{catalog.WATCH_PREBOOKING.path}"
+    sdk = qstash(stack)
+    sdk.message.publish_json(url=dead_url, body={"prebookingId": raw_id(node_id)}, retries=0)
+    eventually(lambda: any(m.url == dead_url for m in sdk.dlq.list().messages),
+               what="the dead check in the DLQ")
+    done = prebook_cli(stack, "dlq", "reconcile")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["watchesReplanned"] == [raw_id(node_id)]
+    assert not any(m.url == dead_url for m in sdk.dlq.list().messages)
+    # The watch goes on: its next check is planned one interval from now (60 s here).
+    assert stack.prebooking(token, node_id)["status"] == "WATCHING"
