@@ -10,6 +10,7 @@ import httpx
 from qstash import AsyncQStash
 from tortoise import Tortoise
 
+from api.container import Container
 from api.settings import Settings
 from booking.aimharder import AimharderClient, BrowserHeaders
 from booking.events import PrebookingEvents
@@ -57,7 +58,7 @@ def webhooks(settings: Settings, http: httpx.AsyncClient) -> Webhooks | None:
 
 def build_services(settings: Settings, http: httpx.AsyncClient,
                    webhook_http: httpx.AsyncClient | None = None) -> Services:
-    return Services(
+    return Container(
         aimharder=aimharder_client(settings, http),
         jobs=JobClient(AsyncQStash(str(settings.qstash_token), base_url=settings.qstash_url),
                        public_url=settings.jobs_url),

@@ -1,9 +1,10 @@
-"""The long-lived collaborators services need, created by the app's lifespan and passed in."""
+"""What the domain takes from the app: the firing and upkeep settings, and the `Services` it is
+handed (a protocol; the container itself is built by the composition root, `api`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from booking.aimharder import AimharderClient
 from booking.events import PrebookingEvents
@@ -33,20 +34,29 @@ class Policy:
     rule_horizon_days: int = 8  # rules place the classes that start within this many days
 
 
-@dataclass(frozen=True)
-class Services:
-    aimharder: AimharderClient
-    jobs: JobClient
-    vault: Vault
-    events: PrebookingEvents
-    timing: Timing
-    policy: Policy = Policy()
-    mailer: Mailer | None = None
-    # Where prebooking changes are POSTed (PREBOOK_WEBHOOK_URL); None: no webhooks.
-    webhooks: Webhooks | None = None
-    # One gate per app: prebookings opening at the same instant leave in creation order.
-    gate: OpeningGate = field(default_factory=OpeningGate)
-    # Rate limits counted in the database (booking.infra.limits), shared by every instance.
-    limiter: Limiter = field(default_factory=Limiter)
-    # Identical `classes` lists of one user, shared for a few seconds (booking.infra.sharing).
-    class_lists: SharedAnswers[Any] = field(default_factory=SharedAnswers)
+class Services(Protocol):
+    """What the domain needs from the app: the long-lived collaborators. The container that
+    holds them is the composition root's (`api.container.Container`), built by the lifespan."""
+
+    @property
+    def aimharder(self) -> AimharderClient: ...
+    @property
+    def jobs(self) -> JobClient: ...
+    @property
+    def vault(self) -> Vault: ...
+    @property
+    def events(self) -> PrebookingEvents: ...
+    @property
+    def timing(self) -> Timing: ...
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def mailer(self) -> Mailer | None: ...
+    @property
+    def webhooks(self) -> Webhooks | None: ...
+    @property
+    def gate(self) -> OpeningGate: ...  # one per app: same-instant firings in creation order
+    @property
+    def limiter(self) -> Limiter: ...  # rate limits counted in the database
+    @property
+    def class_lists(self) -> SharedAnswers[Any]: ...  # identical `classes` lists, shared briefly

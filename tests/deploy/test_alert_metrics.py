@@ -24,6 +24,7 @@ from qstash.errors import QStashError
 from starlette.applications import Starlette
 from tortoise.context import tortoise_test_context
 
+from api.container import Container
 from booking.events import PrebookingEvents
 from booking.services import Policy, Services, Timing
 from booking.sweep import reconcile_stuck
@@ -115,7 +116,7 @@ async def fail_to_publish() -> None:
 def sweep_services() -> Services:
     # A prebooking whose user has no AimHarder account is failed without asking any box.
     unused: Any = None
-    return Services(aimharder=unused, jobs=job_client(), vault=unused, events=PrebookingEvents(),
+    return Container(aimharder=unused, jobs=job_client(), vault=unused, events=PrebookingEvents(),
                     timing=Timing(), policy=Policy(stuck_after_s=180.0))
 
 
