@@ -23,7 +23,7 @@ from booking.aimharder import (
     BoxInfo,
     InvalidCredentialsError,
     SessionExpiredError,
-    UnexpectedAnswer,
+    UnexpectedAnswerError,
     UpstreamUnavailableError,
     is_fingerprint,
     new_fingerprint,
@@ -181,7 +181,7 @@ async def fresh_session(
             return session
         try:
             await aimharder.whoami(session)
-        except (SessionExpiredError, UnexpectedAnswer) as exc:
+        except (SessionExpiredError, UnexpectedAnswerError) as exc:
             log.info("AimHarder session of account %s needs renewal: %s", account.id, exc)
         except AccessBlockedError:
             raise

@@ -11,7 +11,12 @@ import uuid
 from datetime import UTC, datetime
 
 from booking import accounts, lifecycle
-from booking.aimharder import AimharderSession, CancelState, SessionExpiredError, UnexpectedAnswer
+from booking.aimharder import (
+    AimharderSession,
+    CancelState,
+    SessionExpiredError,
+    UnexpectedAnswerError,
+)
 from booking.outcomes import Outcome
 from booking.prebookings import NotFoundError, get_owned
 from booking.services import Services
@@ -92,5 +97,5 @@ async def _cancel_at_box(row: Prebooking, session: AimharderSession, *, late: bo
         return await services.aimharder.cancel(
             session, subdomain=row.box_subdomain, booking_id=booking_id, late=late,
             family_id=row.family_id)
-    except UnexpectedAnswer as exc:
+    except UnexpectedAnswerError as exc:
         raise BoxRefusedError(str(exc), None) from exc

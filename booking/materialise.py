@@ -170,7 +170,7 @@ async def _occurrence(rule: Rule, box: AimharderBox, session: AimharderSession, 
                                       rule_id=rule.id)
     except prebookings.DuplicateError:
         return  # another run placed it, or the user prebooked that class by hand
-    except prebookings.PendingCapReached as exc:
+    except prebookings.PendingCapReachedError as exc:
         title, body = render(language, "rule.cap", limit=prebookings.MAX_PENDING_PER_USER)
         await notify(rule.user, kind="RULE", title=title, body=body,
                      dedup_key=f"rule-{rule.id}-{day.isoformat()}-cap", mailer=services.mailer)

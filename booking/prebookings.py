@@ -37,7 +37,7 @@ class ValidationFailedError(Exception):
         self.message = message
 
 
-class PendingCapReached(ValidationFailedError):
+class PendingCapReachedError(ValidationFailedError):
     """The user has MAX_PENDING_PER_USER prebookings waiting already."""
 
 
@@ -201,7 +201,7 @@ async def _within_pending_cap(user: User, db: BaseDBAsyncClient | None = None) -
     pending = await Prebooking.filter(
         user=user, status=PrebookingStatus.PENDING).using_db(db).count()
     if pending >= MAX_PENDING_PER_USER:
-        raise PendingCapReached(
+        raise PendingCapReachedError(
             "classId", f"you already have {pending} pending prebookings (the limit); "
             "cancel one or wait until one has run")
 

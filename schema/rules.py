@@ -166,11 +166,17 @@ async def _materialised(row: RuleRow, info: Info[Context, Any]) -> Rule:
 
 
 async def _run(info: Info[Context, Any], raw_id: str, action: Any) -> RuleResult:
+    """`action(user, rule_id)` on one of the caller's rules, answered as a RuleResult."""
     rule_id = parse_rule_id(raw_id)
     if rule_id is None:
         return NotFound(message="no such rule")
+    return await _answer(info, lambda user: action(user, rule_id))
+
+
+async def _answer(info: Info[Context, Any], action: Any) -> RuleResult:
+    """`action(user)`'s rule, placed at once; its refusals as the union's members."""
     try:
-        row = await action(await info.context.user(), rule_id)
+        row = await action(await info.context.user())
     except rules.RuleNotFoundError as exc:
         return NotFound(message=str(exc))
     except ValidationFailedError as exc:
@@ -222,13 +228,7 @@ class RuleMutation:
             waitlist=input.waitlist, watch_if_full=input.watch_if_full,
             skip_dates=tuple(input.skip_dates), starts_on=input.starts_on,
             ends_on=input.ends_on)
-        try:
-            row = await rules.create(await info.context.user(), spec)
-        except ValidationFailedError as exc:
-            return ValidationError(field=exc.field, message=exc.message)
-        except accounts.NotConnectedError as exc:
-            return NotConnected(message=str(exc))
-        return await _materialised(row, info)
+        return await _answer(info, lambda user: rules.create(user, spec))
 
     @strawberry.mutation(permission_classes=[IsAuthenticated],
                          description="Change a rule; what no longer fits is cancelled and the "

@@ -101,9 +101,9 @@ class Prebooking(relay.Node):
                     "prebook's reason (no answer, scheduling failed, ...); null when it got one "
                     "or has not fired.")
     qstash_message_id: str | None = strawberry.field(
-        description="The QStash message that fires it at the opening; null when none was "
-                    "published (the window was already open, publishing failed, or QStash is "
-                    "off and the server's own scheduler fires it).")
+        description="The QStash message that fires it at the opening (with QSTASH_ENABLED="
+                    "false, the app's embedded scheduler's); null when none was published (the "
+                    "window was already open, or publishing failed).")
     raw_answer: str | None = strawberry.field(
         description="The box's last answer to the booking, as it came (cut at 4000 "
                     "characters); null until the box answers."

@@ -16,7 +16,7 @@ from booking.aimharder.errors import (
     AimharderError,
     InvalidCredentialsError,
     SessionExpiredError,
-    UnexpectedAnswer,
+    UnexpectedAnswerError,
     UpstreamUnavailableError,
 )
 from booking.aimharder.shapes import Shapes
@@ -37,7 +37,7 @@ __all__ = [
     "InvalidCredentialsError",
     "SessionExpiredError",
     "Shapes",
-    "UnexpectedAnswer",
+    "UnexpectedAnswerError",
     "UpstreamUnavailableError",
     "is_fingerprint",
     "new_fingerprint",

@@ -1,6 +1,6 @@
 """Reading AimHarder's answers as AIMHARDER.md shows them, accepting every shape it shows.
 
-Where the evidence is strong a different shape is an `UnexpectedAnswer` that names what was
+Where the evidence is strong a different shape is an `UnexpectedAnswerError` that names what was
 unexpected; where it is thin every reading the sources show is accepted (and noted in `Shapes`).
 """
 
@@ -18,7 +18,7 @@ from booking.aimharder.errors import (
     AccessBlockedError,
     InvalidCredentialsError,
     SessionExpiredError,
-    UnexpectedAnswer,
+    UnexpectedAnswerError,
     UpstreamUnavailableError,
 )
 from booking.aimharder.shapes import Shapes, note
@@ -90,7 +90,7 @@ def read_json(response: httpx.Response, what: str) -> Any:
             raise AccessBlockedError(
                 f"an HTML page instead of JSON for the {what}, HTTP {status}"
             ) from None
-        raise UnexpectedAnswer(
+        raise UnexpectedAnswerError(
             f"AimHarder {what} answered HTTP {status} with a body that is not JSON"
         ) from None
 
@@ -98,7 +98,8 @@ def read_json(response: httpx.Response, what: str) -> Any:
 def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
     data = read_json(response, what)
     if not isinstance(data, dict):
-        raise UnexpectedAnswer(f"AimHarder {what} answered JSON {keys_of(data)}, not an object")
+        raise UnexpectedAnswerError(
+            f"AimHarder {what} answered JSON {keys_of(data)}, not an object")
     if data.get("logout") not in (None, 0, False, "0", ""):
         raise SessionExpiredError(f"AimHarder session expired ({what} answered logout)")
     return data
@@ -141,7 +142,8 @@ def boxes_from_roles(user: dict[str, Any], what: str, shapes: Shapes | None) -> 
         note(shapes, what, "userData without roles", recognised=False)
         return []
     if not isinstance(roles, list):
-        raise UnexpectedAnswer(f"AimHarder {what}: userData.roles is {keys_of(roles)}, not a list")
+        raise UnexpectedAnswerError(
+            f"AimHarder {what}: userData.roles is {keys_of(roles)}, not a list")
     boxes: dict[str, BoxInfo] = {}
     for role in roles:
         if not isinstance(role, dict):
@@ -187,12 +189,13 @@ def parse_login(data: dict[str, Any], shapes: Shapes | None) -> LoginFacts:
         note(shapes, "login", f"refusal {keys_of(data)}")
         raise InvalidCredentialsError(f"AimHarder refused the login: {strip_html(error)}")
     if not isinstance(inner, dict) or not isinstance(auth, dict):
-        raise UnexpectedAnswer(
+        raise UnexpectedAnswerError(
             f"AimHarder login answer has no data.auth (top level {keys_of(data)}, "
             f"data {keys_of(inner)})"
         )
     if "authOK" not in auth:
-        raise UnexpectedAnswer(f"AimHarder login answer has no data.auth.authOK ({keys_of(auth)})")
+        raise UnexpectedAnswerError(
+            f"AimHarder login answer has no data.auth.authOK ({keys_of(auth)})")
     if auth.get("authOK") is not True and str(auth.get("authOK")).lower() not in ("1", "true"):
         note(shapes, "login", f"data.auth.authOK={auth.get('authOK')!r}")
         raise InvalidCredentialsError(
@@ -203,7 +206,8 @@ def parse_login(data: dict[str, Any], shapes: Shapes | None) -> LoginFacts:
          else f"no refreshToken in data.auth {keys_of(auth)}", recognised=bool(refresh))
     user = inner.get("userData")
     if not isinstance(user, dict):
-        raise UnexpectedAnswer(f"AimHarder login answer has no data.userData ({keys_of(inner)})")
+        raise UnexpectedAnswerError(
+            f"AimHarder login answer has no data.userData ({keys_of(inner)})")
     return LoginFacts(
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
         account=_account(user, "login", shapes),
@@ -217,12 +221,12 @@ def parse_whoami(data: dict[str, Any], shapes: Shapes | None) -> AccountInfo:
         note(shapes, "whoami", "data is an object", recognised=False)
         rows = [rows]
     if not isinstance(rows, list):
-        raise UnexpectedAnswer(f"AimHarder whoami answer has no data array ({keys_of(data)})")
+        raise UnexpectedAnswerError(f"AimHarder whoami answer has no data array ({keys_of(data)})")
     if not rows:
         note(shapes, "whoami", "data: [] (no session)")
         raise SessionExpiredError("AimHarder whoami answered no user: the session is gone")
     if not isinstance(rows[0], dict):
-        raise UnexpectedAnswer(f"AimHarder whoami row is {keys_of(rows[0])}")
+        raise UnexpectedAnswerError(f"AimHarder whoami row is {keys_of(rows[0])}")
     note(shapes, "whoami", f"data: [{len(rows)} row]")
     return _account(rows[0], "whoami", shapes)
 
@@ -273,7 +277,7 @@ def _times(row: dict[str, Any], day: date) -> tuple[datetime, datetime] | None:
 def parse_classes(data: dict[str, Any], day: date, shapes: Shapes | None) -> list[ClassInfo]:
     rows = data.get("bookings")
     if not isinstance(rows, list):
-        raise UnexpectedAnswer(f"AimHarder class list has no bookings array ({keys_of(data)})")
+        raise UnexpectedAnswerError(f"AimHarder class list has no bookings array ({keys_of(data)})")
     note(shapes, "bookings", f"envelope {keys_of(data)}")
     classes = []
     for row in rows:

@@ -43,7 +43,7 @@ from booking.aimharder.errors import (
     AccessBlockedError,
     InvalidCredentialsError,
     SessionExpiredError,
-    UnexpectedAnswer,
+    UnexpectedAnswerError,
     UpstreamUnavailableError,
 )
 from booking.aimharder.shapes import Shapes, note
@@ -192,8 +192,9 @@ class AimharderClient:
     async def renew(self, session: AimharderSession) -> AimharderSession:
         """`tokenUpdate`: the next refresh token (and a new cookie when one is set).
 
-        Raises `SessionExpiredError` for `{"logout": …}` or no refresh token, `UnexpectedAnswer` for
-        anything else that is not a clear `{"newToken"}`: the caller then logs in again.
+        Raises `SessionExpiredError` for `{"logout": …}` or no refresh token,
+        `UnexpectedAnswerError` for anything else that is not a clear `{"newToken"}`: the caller
+        then logs in again.
         """
         if not session.refresh_token:
             raise SessionExpiredError("no refresh token to renew the session with")
@@ -205,7 +206,7 @@ class AimharderClient:
         token = data.get("newToken")
         if not isinstance(token, str) or not token:
             note(self.shapes, "tokenUpdate", f"answer {keys_of(data)}", recognised=False)
-            raise UnexpectedAnswer(f"AimHarder renewal answered {keys_of(data)}, not newToken")
+            raise UnexpectedAnswerError(f"AimHarder renewal answered {keys_of(data)}, not newToken")
         cookie = session_cookie(response, self.shapes)
         note(self.shapes, "tokenUpdate",
              "newToken with a new amhrdrauth" if cookie else "newToken, cookie unchanged")
@@ -309,7 +310,7 @@ class AimharderClient:
         data = await self._json(request, "cancellation")
         state = as_int(data.get("cancelState"))
         if state not in {s.value for s in CancelState}:
-            raise UnexpectedAnswer(
+            raise UnexpectedAnswerError(
                 f"AimHarder cancellation answered cancelState {data.get('cancelState')!r} "
                 f"({keys_of(data)}); 1, 2 or 3 expected"
             )

@@ -7,7 +7,7 @@ __all__ = [
     "AimharderError",
     "InvalidCredentialsError",
     "SessionExpiredError",
-    "UnexpectedAnswer",
+    "UnexpectedAnswerError",
     "UpstreamUnavailableError",
 ]
 
@@ -51,6 +51,6 @@ class UpstreamUnavailableError(AimharderError):
         self.sent_at_ns = sent_at_ns
 
 
-class UnexpectedAnswer(UpstreamUnavailableError):
+class UnexpectedAnswerError(UpstreamUnavailableError):
     """AimHarder answered in a shape the evidence does not show; the message names what was
     unexpected (keys, types), never values that could be secrets."""

@@ -22,7 +22,7 @@ from booking.aimharder import (
     InvalidCredentialsError,
     SessionExpiredError,
     Shapes,
-    UnexpectedAnswer,
+    UnexpectedAnswerError,
     is_fingerprint,
     new_fingerprint,
 )
@@ -116,10 +116,10 @@ async def test_403_or_an_html_page_is_access_blocked_not_a_bad_password(
 
 
 async def test_an_unknown_login_shape_names_what_was_unexpected() -> None:
-    with pytest.raises(UnexpectedAnswer) as caught:
+    with pytest.raises(UnexpectedAnswerError) as caught:
         await client(answer({"data": {"auth": {"token": "t"}, "user": {}}})).login("a", "b", FP)
     assert "authOK" in str(caught.value) and "{token}" in str(caught.value)
-    with pytest.raises(UnexpectedAnswer) as caught:
+    with pytest.raises(UnexpectedAnswerError) as caught:
         await client(answer({"status": "ok"})).login("a", "b", FP)
     assert "{status}" in str(caught.value)
 
@@ -140,7 +140,7 @@ async def test_renewal_is_a_form_post_and_rotates_the_refresh_token() -> None:
 
 @pytest.mark.parametrize("body, error", [
     ({"logout": 1}, SessionExpiredError), ({"logout": True}, SessionExpiredError),
-    ({"ok": 1}, UnexpectedAnswer), ({"newToken": ""}, UnexpectedAnswer),
+    ({"ok": 1}, UnexpectedAnswerError), ({"newToken": ""}, UnexpectedAnswerError),
 ])
 async def test_renewal_that_is_no_clear_success_raises(body: object, error: type) -> None:
     with pytest.raises(error):
@@ -253,7 +253,7 @@ async def test_cancel_states_are_understood(state: int) -> None:
         session(), subdomain="g", booking_id="106015104", late=state == 2)
     assert got is CancelState(state)
     assert seen[0].content.decode() == f"id=106015104&late={int(state == 2)}&familyId="
-    with pytest.raises(UnexpectedAnswer):
+    with pytest.raises(UnexpectedAnswerError):
         await client(answer({"cancelState": 7})).cancel(session(), subdomain="g", booking_id="1")
 
 
