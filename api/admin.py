@@ -21,8 +21,8 @@ def config_problems(settings: Settings) -> list[str]:
     """What an operator must fix, by variable name. (Missing or public-dev secrets never get
     this far: `Settings.from_env` refuses to start with them in production.)"""
     problems = []
-    if settings.qstash_enabled and settings.public_url.startswith(LOOPBACK) and not (
-        settings.qstash_url.startswith(LOOPBACK)
+    if settings.qstash.enabled and settings.server.public_url.startswith(LOOPBACK) and not (
+        settings.qstash.url.startswith(LOOPBACK)
     ):
         problems.append("PUBLIC_URL is a loopback address that QSTASH_URL's QStash cannot call")
     return problems
@@ -30,15 +30,15 @@ def config_problems(settings: Settings) -> list[str]:
 
 async def health_report(settings: Settings, services: Any) -> dict[str, Any]:
     return await qstash_health(services.jobs, DECLARED, config_problems=config_problems(settings),
-                               embedded=not settings.qstash_enabled)
+                               embedded=not settings.qstash.enabled)
 
 
 def qstash_health_route(settings: Settings) -> Route:
     async def endpoint(request: Request) -> JSONResponse:
         try:
             principal = TokenVerifier(
-                str(settings.auth_jwt_secret), audience=settings.auth_jwt_audience,
-                issuer=settings.auth_jwt_issuer, max_ttl_s=settings.auth_jwt_max_ttl_s,
+                str(settings.auth.jwt_secret), audience=settings.auth.jwt_audience,
+                issuer=settings.auth.jwt_issuer, max_ttl_s=settings.auth.jwt_max_ttl_s,
             ).from_header(request.headers.get("authorization"))
         except AuthError as exc:
             return JSONResponse({"error": str(exc)}, status_code=401)

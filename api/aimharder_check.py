@@ -48,13 +48,13 @@ async def run_check(settings: Settings, email: str, password: str, out: TextIO) 
         failures += 1
         say(f"  FAILED {step}: {type(exc).__name__}: {exc}")
 
-    via = " through AIMHARDER_PROXY" if settings.aimharder_proxy is not None else ""
+    via = " through AIMHARDER_PROXY" if settings.aimharder.proxy is not None else ""
     say(f"AimHarder check for {email}{via} (read-only: nothing is booked or cancelled)")
     async with aimharder_http(settings) as http:
         client = aimharder_client(settings, http)
         client.shapes = shapes
         session: AimharderSession | None = None
-        say(f"1. login      POST {settings.aimharder_login_url}/api/login")
+        say(f"1. login      POST {settings.aimharder.login_url}/api/login")
         try:
             session = await client.login(email, password, check_fingerprint(email))
             say(f"  ok: user {session.user_id} {session.name or ''}, "
@@ -63,13 +63,13 @@ async def run_check(settings: Settings, email: str, password: str, out: TextIO) 
         except AimharderError as exc:
             failed("login", exc)
         if session is not None:
-            say(f"2. whoami     GET {settings.aimharder_account_url}/api/whoami")
+            say(f"2. whoami     GET {settings.aimharder.account_url}/api/whoami")
             try:
                 who = await client.whoami(session)
                 say(f"  ok: user {who.id}, {len(who.boxes)} box(es)")
             except AimharderError as exc:
                 failed("whoami", exc)
-            say(f"3. renewal    POST {settings.aimharder_account_url}/api/tokenUpdate")
+            say(f"3. renewal    POST {settings.aimharder.account_url}/api/tokenUpdate")
             try:
                 renewed = await client.renew(session)
                 await client.whoami(renewed)

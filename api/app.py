@@ -55,13 +55,13 @@ def allowed_hosts(settings: Settings) -> list[str]:
     Any other Host is refused (400) before routing, so it is never reflected in a redirect or
     an absolute URL.
     """
-    public = urlsplit(settings.public_url).hostname
-    return sorted({*LOOPBACK_HOSTS, *([public] if public else []), *settings.allowed_hosts})
+    public = urlsplit(settings.server.public_url).hostname
+    return sorted({*LOOPBACK_HOSTS, *([public] if public else []), *settings.server.allowed_hosts})
 
 
 def token_verifier(settings: Settings) -> TokenVerifier:
-    return TokenVerifier(str(settings.auth_jwt_secret), audience=settings.auth_jwt_audience,
-                         issuer=settings.auth_jwt_issuer, max_ttl_s=settings.auth_jwt_max_ttl_s)
+    return TokenVerifier(str(settings.auth.jwt_secret), audience=settings.auth.jwt_audience,
+                         issuer=settings.auth.jwt_issuer, max_ttl_s=settings.auth.jwt_max_ttl_s)
 
 
 def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -> Starlette:
@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
     protect_secrets()
     registry = with_log_context(build_registry())
     # Without QStash, localqstash's scheduler runs inside this process: same path, same jobs.
-    embedded = None if settings.qstash_enabled else EmbeddedQStash.for_settings(settings)
+    embedded = None if settings.qstash.enabled else EmbeddedQStash.for_settings(settings)
     if embedded is not None:
         settings = embedded.settings_for(settings)
 
@@ -87,26 +87,26 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
     @contextlib.asynccontextmanager
     async def serving(settings: Settings) -> AsyncIterator[Services]:
         async with open_services(settings) as services:
-            if settings.sync_schedules_on_startup or not settings.qstash_enabled:
+            if settings.qstash.sync_schedules_on_startup or not settings.qstash.enabled:
                 try:
                     report = await sync_schedules(services.jobs, DECLARED)
                     log.info("schedules synced: %s", report.summary())
                 except Exception as exc:  # start anyway; /api/admin/qstash-health shows it
                     log.error("schedule sync failed at start-up: %s", exc)
             async with contextlib.AsyncExitStack() as stack:
-                if is_postgres(settings.database_url):  # several instances may share it
+                if is_postgres(settings.server.database_url):  # several instances may share it
                     await stack.enter_async_context(
-                        PgFanout(settings.database_url, services.events).running())
+                        PgFanout(settings.server.database_url, services.events).running())
                 if services.webhooks is not None:
                     relay = WebhookRelay(services.jobs, renderer(schema, services),
-                                         retry_delay=settings.webhook_retry_delay)
+                                         retry_delay=settings.webhooks.retry_delay)
                     services.events.relays.append(relay)
                     stack.push_async_callback(relay.drain)
                 yield services
 
     receiver = Receiver(
-        current_signing_key=str(settings.qstash_current_signing_key),
-        next_signing_key=str(settings.qstash_next_signing_key),
+        current_signing_key=str(settings.qstash.current_signing_key),
+        next_signing_key=str(settings.qstash.next_signing_key),
     )
     schema = build_schema()
     graphql = GraphQLApp(
@@ -115,9 +115,9 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
         graphql_ide=None if settings.is_production else "graphiql",
         production=settings.is_production,
         graphiql=graphiql,
-        sockets=SocketPolicy(init_timeout_s=settings.ws_init_timeout_s,
-                             anonymous_s=settings.ws_anonymous_s,
-                             max_per_user=settings.ws_max_per_user),
+        sockets=SocketPolicy(init_timeout_s=settings.server.ws_init_timeout_s,
+                             anonymous_s=settings.server.ws_anonymous_s,
+                             max_per_user=settings.server.ws_max_per_user),
     )
     app = Starlette(
         routes=[
@@ -137,8 +137,9 @@ def create_app(settings: Settings, *, graphiql: GraphiQLPrefill | None = None) -
                        www_redirect=False),
             Middleware(RequestContextMiddleware),
             Middleware(NoStoreMiddleware, paths=("/graphql",)),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       prefixes=("/graphql", JOBS_PREFIX), timeout_s=settings.body_timeout_s),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes,
+                       prefixes=("/graphql", JOBS_PREFIX),
+                       timeout_s=settings.server.body_timeout_s),
         ],
         lifespan=lifespan,
     )

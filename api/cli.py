@@ -25,7 +25,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from models.migrate import apply_migrations
 
     settings = _settings()
-    applied = asyncio.run(apply_migrations(settings.database_url))
+    applied = asyncio.run(apply_migrations(settings.server.database_url))
     print(f"migrations applied: {', '.join(applied) if applied else 'none (up to date)'}")
     return 0
 
@@ -48,7 +48,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     from api.auth import mint_token
 
     settings = _settings()
-    print(mint_token(email=args.email, secret=str(settings.auth_jwt_secret), admin=args.admin,
+    print(mint_token(email=args.email, secret=str(settings.auth.jwt_secret), admin=args.admin,
                      ttl_seconds=args.ttl))
     return 0
 
@@ -71,7 +71,7 @@ def cmd_fakebox(args: argparse.Namespace) -> int:
     from fakebox import FakeBoxConfig, create_app
     from fakebox.arrival import StampingHttpToolsProtocol
 
-    port = args.port or _settings("dev").fakebox_port
+    port = args.port or _settings("dev").aimharder.fakebox_port
     uvicorn.run(create_app(FakeBoxConfig(freeze_log=True)), host=args.host, port=port,
                 log_level="warning",
                 http=StampingHttpToolsProtocol, ssl_certfile=args.ssl_certfile,

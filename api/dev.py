@@ -103,7 +103,7 @@ def create_demo_class(fakebox_url: str, opens_in: timedelta = DEMO_OPENS_IN) -> 
 
 def dev_token(settings: Settings) -> str:
     """The demo user's JWT, signed with the settings' secret."""
-    return mint_token(email=DEMO_EMAIL, secret=str(settings.auth_jwt_secret))
+    return mint_token(email=DEMO_EMAIL, secret=str(settings.auth.jwt_secret))
 
 
 def demo_operations(demo: Mapping[str, str]) -> str:
@@ -140,14 +140,14 @@ def dev_app(settings: Settings, token: str, demo: Mapping[str, str]) -> Starlett
 
 
 def _banner(settings: Settings, token: str, demo: Mapping[str, str]) -> str:
-    graphiql = f"http://{settings.host}:{settings.port}/graphql"
+    graphiql = f"http://{settings.server.host}:{settings.server.port}/graphql"
     return "\n".join([
         "",
         "prebook dev is running (nothing outside this machine is contacted):",
         f"  GraphiQL     {graphiql}  (opens with the operations, variables and JWT below)",
-        f"  localqstash  {settings.qstash_url}",
-        f"  fake box     {settings.aimharder_login_url}  (account {DEMO_EMAIL} / {DEMO_PASSWORD})",
-        f"  database     {settings.database_url}",
+        f"  localqstash  {settings.qstash.url}",
+        f"  fake box     {settings.aimharder.login_url}  (account {DEMO_EMAIL} / {DEMO_PASSWORD})",
+        f"  database     {settings.server.database_url}",
         "",
         "Dev JWT for the demo user (GraphiQL headers):",
         json.dumps({"Authorization": f"Bearer {token}"}),
@@ -171,27 +171,27 @@ def run_dev(settings: Settings) -> int:
 
     env = dict(os.environ)  # the children's: they read the same variables
     if not settings.is_set("PREBOOK_SYNC_SCHEDULES"):  # dev runs the cron jobs as production does
-        settings = settings.replace(sync_schedules_on_startup=True)
-    ports = {"PREBOOK_PORT": ("API", settings.port)}
+        settings = settings.replace(qstash={"sync_schedules_on_startup": True})
+    ports = {"PREBOOK_PORT": ("API", settings.server.port)}
     if not settings.is_set("QSTASH_TOKEN"):
-        ports["QSTASH_DEV_PORT"] = ("localqstash", settings.qstash_dev_port)
+        ports["QSTASH_DEV_PORT"] = ("localqstash", settings.qstash.dev_port)
     # Each AimHarder URL that is not set points at the fake box, started when one does.
     fake_urls = [name for name in AIMHARDER_URL_VARIABLES if not settings.is_set(name)]
     if fake_urls:
-        ports["FAKEBOX_PORT"] = ("fake box", settings.fakebox_port)
+        ports["FAKEBOX_PORT"] = ("fake box", settings.aimharder.fakebox_port)
     _check_ports(ports)
     children: list[subprocess.Popen[bytes]] = []
     if not settings.is_set("QSTASH_TOKEN"):
-        data_dir = settings.data_dir / "localqstash"
-        children.append(_spawn(["qstash-dev", "--port", str(settings.qstash_dev_port),
+        data_dir = settings.server.data_dir / "localqstash"
+        children.append(_spawn(["qstash-dev", "--port", str(settings.qstash.dev_port),
                                 "--data-dir", str(data_dir)], env))
-    fakebox_url = f"http://127.0.0.1:{settings.fakebox_port}"
+    fakebox_url = f"http://127.0.0.1:{settings.aimharder.fakebox_port}"
     if fake_urls:
-        fake = {"AIMHARDER_LOGIN_URL": ("aimharder_login_url", fakebox_url),
-                "AIMHARDER_ACCOUNT_URL": ("aimharder_account_url", fakebox_url),
-                "AIMHARDER_BOX_URL": ("aimharder_box_url", fakebox_url + "/{subdomain}")}
-        settings = settings.replace(**dict(fake[name] for name in fake_urls))
-        children.append(_spawn(["fakebox", "--port", str(settings.fakebox_port)], env))
+        fake = {"AIMHARDER_LOGIN_URL": ("login_url", fakebox_url),
+                "AIMHARDER_ACCOUNT_URL": ("account_url", fakebox_url),
+                "AIMHARDER_BOX_URL": ("box_url", fakebox_url + "/{subdomain}")}
+        settings = settings.replace(aimharder=dict(fake[name] for name in fake_urls))
+        children.append(_spawn(["fakebox", "--port", str(settings.aimharder.fakebox_port)], env))
 
     def stop_children(*_: object) -> None:
         for child in children:
@@ -204,18 +204,18 @@ def run_dev(settings: Settings) -> int:
                 child.kill()
 
     try:
-        applied = asyncio.run(apply_migrations(settings.database_url))
+        applied = asyncio.run(apply_migrations(settings.server.database_url))
         print(f"prebook dev: migrations applied: {', '.join(applied) or 'none (up to date)'}")
         if not settings.is_set("QSTASH_TOKEN"):
-            _wait_ready(f"{settings.qstash_url}/v2/keys",
-                        {"Authorization": f"Bearer {settings.qstash_token}"})
+            _wait_ready(f"{settings.qstash.url}/v2/keys",
+                        {"Authorization": f"Bearer {settings.qstash.token}"})
         demo = {"id": "?", "day": "?", "time": "?", "opensAt": "?"}
         if fake_urls:
             _wait_ready(f"{fakebox_url}/_fake/requests")
             demo = create_demo_class(fakebox_url)
         token = dev_token(settings)
         server = uvicorn.Server(uvicorn.Config(
-            dev_app(settings, token, demo), host=settings.host, port=settings.port,
+            dev_app(settings, token, demo), host=settings.server.host, port=settings.server.port,
             log_level="info",
             **uvicorn_limits(settings),  # the same frame and connection limits as production
         ))

@@ -53,17 +53,17 @@ class EmbeddedQStash:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> EmbeddedQStash:
-        return cls(data_dir=settings.data_dir / "localqstash")
+        return cls(data_dir=settings.server.data_dir / "localqstash")
 
     def settings_for(self, settings: Settings, url: str = "") -> Settings:
         """`settings` with this scheduler's credentials (and, once it listens, its URL)."""
         changes: dict[str, object] = {
-            "qstash_token": Secret(self.token),
-            "qstash_current_signing_key": Secret(self.current_signing_key),
-            "qstash_next_signing_key": Secret(self.next_signing_key)}
+            "token": Secret(self.token),
+            "current_signing_key": Secret(self.current_signing_key),
+            "next_signing_key": Secret(self.next_signing_key)}
         if url:
-            changes["qstash_url"] = url
-        return settings.replace(**changes)
+            changes["url"] = url
+        return settings.replace(qstash=changes)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[str]:

@@ -32,7 +32,7 @@ def aimharder_http(settings: Settings) -> httpx.AsyncClient:
     HTTP(S)_PROXY from the environment is not used, as the pre-armed booking connection could
     not follow it), no redirects followed, and a cookie jar that keeps nothing (sessions travel
     in explicit headers). SSL_CERT_FILE still names the trusted certificates."""
-    proxy = str(settings.aimharder_proxy) if settings.aimharder_proxy is not None else None
+    proxy = str(settings.aimharder.proxy) if settings.aimharder.proxy is not None else None
     return httpx.AsyncClient(
         timeout=httpx.Timeout(10.0, connect=5.0), limits=AIMHARDER_LIMITS,
         follow_redirects=False, proxy=proxy, trust_env=False,
@@ -43,30 +43,31 @@ def aimharder_http(settings: Settings) -> httpx.AsyncClient:
 
 def aimharder_client(settings: Settings, http: httpx.AsyncClient) -> AimharderClient:
     return AimharderClient(
-        http=http, login_url=settings.aimharder_login_url,
-        account_url=settings.aimharder_account_url, box_url_template=settings.aimharder_box_url,
-        headers=BrowserHeaders(settings.aimharder_user_agent),
-        proxy=str(settings.aimharder_proxy) if settings.aimharder_proxy is not None else None,
+        http=http, login_url=settings.aimharder.login_url,
+        account_url=settings.aimharder.account_url, box_url_template=settings.aimharder.box_url,
+        headers=BrowserHeaders(settings.aimharder.user_agent),
+        proxy=str(settings.aimharder.proxy) if settings.aimharder.proxy is not None else None,
     )
 
 
 def webhooks(settings: Settings, http: httpx.AsyncClient) -> Webhooks | None:
-    if settings.webhook_url is None or settings.webhook_secret is None:
+    if settings.webhooks.url is None or settings.webhooks.secret is None:
         return None
-    return Webhooks(settings.webhook_url, secret_key(str(settings.webhook_secret)), http=http)
+    return Webhooks(settings.webhooks.url, secret_key(str(settings.webhooks.secret)), http=http)
 
 
 def build_services(settings: Settings, http: httpx.AsyncClient,
                    webhook_http: httpx.AsyncClient | None = None) -> Services:
     return Container(
         aimharder=aimharder_client(settings, http),
-        jobs=JobClient(AsyncQStash(str(settings.qstash_token), base_url=settings.qstash_url),
+        jobs=JobClient(AsyncQStash(str(settings.qstash.token), base_url=settings.qstash.url),
                        public_url=settings.jobs_url),
-        vault=Vault(str(settings.secret_key)),
+        vault=Vault(str(settings.auth.secret_key)),
         events=PrebookingEvents(),
-        timing=settings.timing,
-        policy=settings.policy,
-        mailer=Mailer(str(settings.smtp_url), settings.smtp_from) if settings.smtp_url else None,
+        timing=settings.firing,
+        policy=settings.upkeep,
+        mailer=(Mailer(str(settings.mail.smtp_url), settings.mail.smtp_from)
+                if settings.mail.smtp_url else None),
         webhooks=webhooks(settings, webhook_http) if webhook_http is not None else None,
     )
 
@@ -74,8 +75,8 @@ def build_services(settings: Settings, http: httpx.AsyncClient,
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings, *, global_db: bool = True) -> AsyncIterator[Services]:
     """Tortoise, one shared HTTP client and the services over them, closed on exit."""
-    secure_database_file(settings.database_url)
-    await Tortoise.init(config=tortoise_config(settings.database_url),
+    secure_database_file(settings.server.database_url)
+    await Tortoise.init(config=tortoise_config(settings.server.database_url),
                         _enable_global_fallback=global_db)
     client = aimharder_http(settings)
     # Webhooks go to the frontend's backend: not through AIMHARDER_PROXY, no redirects.

@@ -19,15 +19,15 @@ def uvicorn_limits(settings: Settings) -> dict[str, Any]:
     belong to the proxy in front (docs/deploy.md); the app itself times out slow bodies."""
     return {
         "ws": "websockets-sansio",
-        "ws_max_size": settings.max_body_bytes,
-        "limit_concurrency": settings.limit_concurrency,
-        "timeout_keep_alive": settings.keepalive_timeout_s,
+        "ws_max_size": settings.server.max_body_bytes,
+        "limit_concurrency": settings.server.limit_concurrency,
+        "timeout_keep_alive": settings.server.keepalive_timeout_s,
     }
 
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None,
           migrate: bool = True) -> int:
-    """Apply migrations once, then run `settings.workers` uvicorn workers.
+    """Apply migrations once, then run `settings.server.workers` uvicorn workers.
 
     The app is given as an import-string factory, which uvicorn needs for several workers;
     each worker builds its app from the same environment `settings` was read from.
@@ -36,12 +36,13 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 
     from models.migrate import apply_migrations
 
-    secure_database_file(settings.database_url)
+    secure_database_file(settings.server.database_url)
     if migrate:
-        asyncio.run(apply_migrations(settings.database_url))
+        asyncio.run(apply_migrations(settings.server.database_url))
     uvicorn.run(
-        APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port,
-        workers=settings.workers, log_config=log_config(settings.log_format),
+        APP_FACTORY, factory=True, host=host or settings.server.host,
+        port=port or settings.server.port,
+        workers=settings.server.workers, log_config=log_config(settings.server.log_format),
         proxy_headers=True, **uvicorn_limits(settings),
     )
     return 0

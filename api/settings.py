@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from starlette.datastructures import Secret
 
@@ -65,51 +65,18 @@ def _number(name: str, raw: str, kind: type[int] | type[float]) -> float:
 
 
 @dataclass(frozen=True)
-class Settings:
-    mode: Mode = "dev"
+class ServerSettings:
+    """How the app serves: address, storage, limits of the HTTP server."""
+
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("var")
-    database_url: str = ""
+    database_url: str = ""  # empty: SQLite in data_dir
     public_url: str = "http://127.0.0.1:8000"
-    qstash_enabled: bool = True
-    qstash_url: str = f"http://127.0.0.1:{DEV_QSTASH_PORT}"
-    qstash_token: Secret = field(default=Secret(DEV_TOKEN), repr=False)
-    qstash_current_signing_key: Secret = field(default=Secret(DEV_CURRENT_SIGNING_KEY), repr=False)
-    qstash_next_signing_key: Secret = field(default=Secret(DEV_NEXT_SIGNING_KEY), repr=False)
-    auth_jwt_secret: Secret = field(default=Secret(DEV_AUTH_JWT_SECRET), repr=False)
-    secret_key: Secret = field(default=Secret(DEV_SECRET_KEY), repr=False)
-    aimharder_login_url: str = REAL_AIMHARDER_LOGIN_URL
-    aimharder_account_url: str = REAL_AIMHARDER_ACCOUNT_URL
-    aimharder_box_url: str = REAL_AIMHARDER_BOX_URL
-    # Egress proxy for every AimHarder request (may carry user:password: kept out of reprs).
-    aimharder_proxy: Secret | None = field(default=None, repr=False)
-    aimharder_user_agent: str | None = None  # None: a current desktop Chrome
-    lead_seconds: float = 5.0
-    fire_offset_ms: float = 0.0
-    too_early_window_ms: float = 3000.0
-    answer_timeout_s: float = 10.0
-    qstash_dev_port: int = DEV_QSTASH_PORT
-    fakebox_port: int = DEV_FAKEBOX_PORT
-    retention_days: int = 90
-    missed_after_s: float = 60.0
-    stuck_after_s: float = 180.0
-    watch_interval_s: float = 60.0
-    rule_horizon_days: int = 8
-    sync_schedules_on_startup: bool = False
-    smtp_url: Secret | None = field(default=None, repr=False)
-    smtp_from: str = "prebook <noreply@prebook.local>"
-    # Outbound webhooks (booking.infra.webhooks): every prebooking change POSTed here, signed.
-    webhook_url: str | None = None
-    webhook_secret: Secret | None = field(default=None, repr=False)
-    webhook_retry_delay: str | None = None  # a QStash expression in ms; None: QStash's backoff
     workers: int = 1
+    # Requests to /graphql and /api/jobs/ larger than this are refused with 413 before parsing.
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     log_format: LogFormat = "text"
-    # Bearer tokens: optional audience and issuer checks, and the longest lifetime accepted.
-    auth_jwt_audience: str | None = None
-    auth_jwt_issuer: str | None = None
-    auth_jwt_max_ttl_s: float = float(DEFAULT_JWT_MAX_TTL_S)
     # Host headers answered besides PUBLIC_URL's host and loopback (PREBOOK_ALLOWED_HOSTS).
     allowed_hosts: tuple[str, ...] = ()
     # Connections (docs/deploy.md, "Timeouts and connection limits").
@@ -119,76 +86,170 @@ class Settings:
     ws_init_timeout_s: float = 5.0
     ws_anonymous_s: float = 5.0
     ws_max_per_user: int = 8
-    # The variables the environment set (`from_env`), as opposed to defaults.
-    explicit: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(
                 self, "database_url", f"sqlite://{(self.data_dir / 'prebook.sqlite3').as_posix()}"
             )
-        if "{subdomain}" not in self.aimharder_box_url:
-            raise SettingsError("AIMHARDER_BOX_URL must contain '{subdomain}'")
-        for name, url in (("AIMHARDER_LOGIN_URL", self.aimharder_login_url),
-                          ("AIMHARDER_ACCOUNT_URL", self.aimharder_account_url),
-                          ("AIMHARDER_BOX_URL", self.aimharder_box_url)):
-            if not url.startswith(("http://", "https://")):
-                raise SettingsError(f"{name} must start with http:// or https://, got {url!r}")
-        if self.aimharder_proxy is not None:
-            try:
-                check_proxy_url(str(self.aimharder_proxy))
-            except ValueError as exc:
-                raise SettingsError(str(exc)) from None
-        if self.lead_seconds < 1:
-            raise SettingsError("PREBOOK_LEAD_SECONDS must be at least 1")
-        if self.retention_days < 1:
-            raise SettingsError("PREBOOK_RETENTION_DAYS must be at least 1")
-        if self.watch_interval_s < 1:
-            raise SettingsError("PREBOOK_WATCH_INTERVAL_S must be at least 1")
-        if not 1 <= self.rule_horizon_days <= 60:
-            raise SettingsError("PREBOOK_RULE_HORIZON_DAYS must be between 1 and 60")
         if self.workers < 1:
             raise SettingsError("PREBOOK_WORKERS must be at least 1")
-        if self.workers > 1 and not self.qstash_enabled:
-            raise SettingsError("QSTASH_ENABLED=false runs the scheduler inside the one app "
-                                "process: PREBOOK_WORKERS must be 1")
-        self._check_webhook()
         if self.max_body_bytes < 1024:
             raise SettingsError("PREBOOK_MAX_BODY_BYTES must be at least 1024")
+        if self.log_format not in ("json", "text"):
+            raise SettingsError(f"PREBOOK_LOG_FORMAT must be json or text, got {self.log_format!r}")
 
-    def _check_webhook(self) -> None:
-        if self.webhook_url is None:
-            if self.webhook_secret is not None:
+
+@dataclass(frozen=True)
+class QstashSettings:
+    """The scheduler: Upstash QStash, or (enabled=False) localqstash inside the app."""
+
+    enabled: bool = True
+    url: str = f"http://127.0.0.1:{DEV_QSTASH_PORT}"
+    token: Secret = field(default=Secret(DEV_TOKEN), repr=False)
+    current_signing_key: Secret = field(default=Secret(DEV_CURRENT_SIGNING_KEY), repr=False)
+    next_signing_key: Secret = field(default=Secret(DEV_NEXT_SIGNING_KEY), repr=False)
+    dev_port: int = DEV_QSTASH_PORT  # `prebook dev`'s localqstash
+    sync_schedules_on_startup: bool = False
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Bearer tokens and the key that encrypts stored AimHarder sessions."""
+
+    jwt_secret: Secret = field(default=Secret(DEV_AUTH_JWT_SECRET), repr=False)
+    secret_key: Secret = field(default=Secret(DEV_SECRET_KEY), repr=False)
+    # Optional audience and issuer checks, and the longest lifetime accepted.
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_max_ttl_s: float = float(DEFAULT_JWT_MAX_TTL_S)
+
+
+@dataclass(frozen=True)
+class AimharderSettings:
+    """Where AimHarder is and how prebook reaches it."""
+
+    login_url: str = REAL_AIMHARDER_LOGIN_URL
+    account_url: str = REAL_AIMHARDER_ACCOUNT_URL
+    box_url: str = REAL_AIMHARDER_BOX_URL
+    # Egress proxy for every AimHarder request (may carry user:password: kept out of reprs).
+    proxy: Secret | None = field(default=None, repr=False)
+    user_agent: str | None = None  # None: a current desktop Chrome
+    fakebox_port: int = DEV_FAKEBOX_PORT  # `prebook dev`'s fake box
+
+    def __post_init__(self) -> None:
+        if "{subdomain}" not in self.box_url:
+            raise SettingsError("AIMHARDER_BOX_URL must contain '{subdomain}'")
+        for name, url in (("AIMHARDER_LOGIN_URL", self.login_url),
+                          ("AIMHARDER_ACCOUNT_URL", self.account_url),
+                          ("AIMHARDER_BOX_URL", self.box_url)):
+            if not url.startswith(("http://", "https://")):
+                raise SettingsError(f"{name} must start with http:// or https://, got {url!r}")
+        if self.proxy is not None:
+            try:
+                check_proxy_url(str(self.proxy))
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp_url: Secret | None = field(default=None, repr=False)  # None: notifications only
+    smtp_from: str = "prebook <noreply@prebook.local>"
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Outbound webhooks (booking.infra.webhooks): every prebooking change POSTed, signed."""
+
+    url: str | None = None
+    secret: Secret | None = field(default=None, repr=False)
+    retry_delay: str | None = None  # a QStash expression in ms; None: QStash's backoff
+
+    def __post_init__(self) -> None:
+        if self.url is None:
+            if self.secret is not None:
                 raise SettingsError("PREBOOK_WEBHOOK_SECRET is set but PREBOOK_WEBHOOK_URL is not")
             return
-        if not self.webhook_url.startswith(("http://", "https://")):
+        if not self.url.startswith(("http://", "https://")):
             raise SettingsError("PREBOOK_WEBHOOK_URL must start with http:// or https://, got "
-                                f"{self.webhook_url!r}")
-        if self.is_production and not self.webhook_url.startswith("https://"):
-            raise SettingsError("PREBOOK_WEBHOOK_URL must be https:// in production")
-        if self.webhook_secret is None:
+                                f"{self.url!r}")
+        if self.secret is None:
             raise SettingsError("PREBOOK_WEBHOOK_URL needs PREBOOK_WEBHOOK_SECRET (whsec_ and "
                                 "base64, as Standard Webhooks gives it) to sign each delivery")
         try:
-            secret_key(str(self.webhook_secret))
+            secret_key(str(self.secret))
         except WebhookSecretError as exc:
             raise SettingsError(str(exc)) from None
+
+
+# The groups, by the name `Settings` holds each under (and VARIABLES' `group`). The firing and
+# upkeep groups are the domain's own `Timing` and `Policy`.
+Group = (ServerSettings | QstashSettings | AuthSettings | AimharderSettings | Timing | Policy
+         | MailSettings | WebhookSettings)
+GROUPS: dict[str, type[Group]] = {
+    "server": ServerSettings, "qstash": QstashSettings, "auth": AuthSettings,
+    "aimharder": AimharderSettings, "firing": Timing, "upkeep": Policy, "mail": MailSettings,
+    "webhooks": WebhookSettings,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, by group: `settings.server.port`, `settings.firing.lead_seconds`…"""
+
+    mode: Mode = "dev"
+    server: ServerSettings = field(default_factory=ServerSettings)
+    qstash: QstashSettings = field(default_factory=QstashSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    aimharder: AimharderSettings = field(default_factory=AimharderSettings)
+    firing: Timing = field(default_factory=Timing)
+    upkeep: Policy = field(default_factory=Policy)
+    mail: MailSettings = field(default_factory=MailSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    # The variables the environment set (`from_env`), as opposed to defaults.
+    explicit: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        # Bounds of the domain's groups, and the rules that join two groups.
+        if self.firing.lead_seconds < 1:
+            raise SettingsError("PREBOOK_LEAD_SECONDS must be at least 1")
+        if self.upkeep.retention_days < 1:
+            raise SettingsError("PREBOOK_RETENTION_DAYS must be at least 1")
+        if self.upkeep.watch_interval_s < 1:
+            raise SettingsError("PREBOOK_WATCH_INTERVAL_S must be at least 1")
+        if not 1 <= self.upkeep.rule_horizon_days <= 60:
+            raise SettingsError("PREBOOK_RULE_HORIZON_DAYS must be between 1 and 60")
+        if self.server.workers > 1 and not self.qstash.enabled:
+            raise SettingsError("QSTASH_ENABLED=false runs the scheduler inside the one app "
+                                "process: PREBOOK_WORKERS must be 1")
+        if (self.is_production and self.webhooks.url is not None
+                and not self.webhooks.url.startswith("https://")):
+            raise SettingsError("PREBOOK_WEBHOOK_URL must be https:// in production")
 
     @property
     def jobs_url(self) -> str:
         """Where jobs are delivered: PUBLIC_URL for QStash; with QSTASH_ENABLED=false the
         embedded scheduler calls this server on loopback."""
-        if self.qstash_enabled:
-            return self.public_url
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
+        if self.qstash.enabled:
+            return self.server.public_url
+        host = self.server.host
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self.server.port}"
 
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
 
-    def replace(self, **changes: object) -> Settings:
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+    def replace(self, **changes: Mapping[str, object]) -> Settings:
+        """A copy with some fields of some groups changed:
+        `settings.replace(server={"port": 9000}, firing={"lead_seconds": 2})`."""
+        groups: dict[str, object] = {}
+        for name, fields in changes.items():
+            if name not in GROUPS:
+                raise TypeError(f"Settings has no group {name!r}")
+            groups[name] = dataclasses.replace(getattr(self, name), **fields)
+        return dataclasses.replace(self, **groups)  # type: ignore[arg-type]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, mode: Mode | None = None) -> Settings:
@@ -229,23 +290,21 @@ class Settings:
                 )
             if len(env["SECRET_KEY"].encode()) < MIN_SECRET_KEY_BYTES:
                 raise SettingsError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes")
-        values: dict[str, object] = {}
+        values: dict[str, dict[str, Any]] = {name: {} for name in GROUPS}
         for var in VARIABLES:
             if var.env in env:
-                values[var.field] = _parse(var, env[var.env])
-        if values.get("log_format", "json" if chosen == "production" else "text") not in (
-                "json", "text"):
-            raise SettingsError(
-                f"PREBOOK_LOG_FORMAT must be json or text, got {env['PREBOOK_LOG_FORMAT']!r}")
+                values[var.group][var.field] = _parse(var, env[var.env])
         # The defaults that depend on the mode or on another setting; all others are the
-        # dataclass's own.
-        values.setdefault("host", "127.0.0.1" if chosen == "dev" else "0.0.0.0")
-        values.setdefault("log_format", "json" if chosen == "production" else "text")
-        values.setdefault("public_url", f"http://127.0.0.1:{values.get('port', 8000)}")
-        values.setdefault("qstash_url", "https://qstash.upstash.io" if chosen == "production"
-                          else f"http://127.0.0.1:{values.get('qstash_dev_port', DEV_QSTASH_PORT)}")
+        # groups' own.
+        server, qstash = values["server"], values["qstash"]
+        server.setdefault("host", "127.0.0.1" if chosen == "dev" else "0.0.0.0")
+        server.setdefault("log_format", "json" if chosen == "production" else "text")
+        server.setdefault("public_url", f"http://127.0.0.1:{server.get('port', 8000)}")
+        qstash.setdefault("url", "https://qstash.upstash.io" if chosen == "production"
+                          else f"http://127.0.0.1:{qstash.get('dev_port', DEV_QSTASH_PORT)}")
+        groups = {name: kind(**values[name]) for name, kind in GROUPS.items()}
         return cls(mode=chosen, explicit=frozenset(v.env for v in VARIABLES if v.env in env),
-                   **values)  # type: ignore[arg-type]
+                   **groups)  # type: ignore[arg-type]
 
     def is_set(self, variable: str) -> bool:
         """Whether the environment this was read from set `variable` (not a default)."""
@@ -256,7 +315,7 @@ class Settings:
         processes and tests); unset optional values are left out."""
         env: dict[str, str] = {"PREBOOK_ENV": self.mode}
         for var in VARIABLES:
-            value = getattr(self, var.field)
+            value = getattr(getattr(self, var.group), var.field)
             if value is None:
                 continue
             if isinstance(value, bool):
@@ -267,85 +326,71 @@ class Settings:
                 env[var.env] = str(value)
         return env
 
-    @property
-    def timing(self) -> Timing:
-        """The firing group, as the booking domain takes it."""
-        return Timing(lead_seconds=self.lead_seconds, fire_offset_ms=self.fire_offset_ms,
-                      too_early_window_ms=self.too_early_window_ms,
-                      answer_timeout_s=self.answer_timeout_s)
-
-    @property
-    def policy(self) -> Policy:
-        """The retention and upkeep group, as the booking domain takes it."""
-        return Policy(retention_days=self.retention_days, missed_after_s=self.missed_after_s,
-                      stuck_after_s=self.stuck_after_s, watch_interval_s=self.watch_interval_s,
-                      rule_horizon_days=self.rule_horizon_days)
-
 
 Kind = Literal["str", "url", "int", "float", "bool", "secret", "path", "hosts"]
 
 
 @dataclass(frozen=True)
 class Var:
-    """One environment variable: the field it sets, how it is parsed, the group it is in."""
+    """One environment variable: the group and field it sets, and how it is parsed."""
 
     env: str
-    field: str
+    group: str  # the `Settings` attribute that holds the group (a key of GROUPS)
+    field: str  # the field within the group
     kind: Kind
-    group: str
 
 
 # Every variable prebook reads, once: `Settings.from_env` parses these and nothing else, and
-# `Settings.to_env` writes them back. Defaults are the `Settings` fields' own (a few depend on
+# `Settings.to_env` writes them back. Defaults are the groups' own fields (a few depend on
 # the mode: see `from_env`). README's configuration table documents them by group.
 VARIABLES: tuple[Var, ...] = (
-    Var("PREBOOK_HOST", "host", "str", "server"),
-    Var("PREBOOK_PORT", "port", "int", "server"),
-    Var("PREBOOK_DATA_DIR", "data_dir", "path", "server"),
-    Var("DATABASE_URL", "database_url", "str", "server"),
-    Var("PUBLIC_URL", "public_url", "url", "server"),
-    Var("PREBOOK_WORKERS", "workers", "int", "server"),
-    Var("PREBOOK_MAX_BODY_BYTES", "max_body_bytes", "int", "server"),
-    Var("PREBOOK_LOG_FORMAT", "log_format", "str", "server"),
-    Var("PREBOOK_ALLOWED_HOSTS", "allowed_hosts", "hosts", "server"),
-    Var("PREBOOK_BODY_TIMEOUT_S", "body_timeout_s", "float", "server"),
-    Var("PREBOOK_KEEPALIVE_S", "keepalive_timeout_s", "int", "server"),
-    Var("PREBOOK_LIMIT_CONCURRENCY", "limit_concurrency", "int", "server"),
-    Var("PREBOOK_WS_INIT_TIMEOUT_S", "ws_init_timeout_s", "float", "server"),
-    Var("PREBOOK_WS_ANONYMOUS_S", "ws_anonymous_s", "float", "server"),
-    Var("PREBOOK_WS_MAX_PER_USER", "ws_max_per_user", "int", "server"),
-    Var("QSTASH_ENABLED", "qstash_enabled", "bool", "qstash"),
-    Var("QSTASH_URL", "qstash_url", "url", "qstash"),
-    Var("QSTASH_TOKEN", "qstash_token", "secret", "qstash"),
-    Var("QSTASH_CURRENT_SIGNING_KEY", "qstash_current_signing_key", "secret", "qstash"),
-    Var("QSTASH_NEXT_SIGNING_KEY", "qstash_next_signing_key", "secret", "qstash"),
-    Var("QSTASH_DEV_PORT", "qstash_dev_port", "int", "qstash"),
-    Var("PREBOOK_SYNC_SCHEDULES", "sync_schedules_on_startup", "bool", "qstash"),
-    Var("AUTH_JWT_SECRET", "auth_jwt_secret", "secret", "auth"),
-    Var("SECRET_KEY", "secret_key", "secret", "auth"),
-    Var("AUTH_JWT_AUDIENCE", "auth_jwt_audience", "str", "auth"),
-    Var("AUTH_JWT_ISSUER", "auth_jwt_issuer", "str", "auth"),
-    Var("AUTH_JWT_MAX_TTL", "auth_jwt_max_ttl_s", "float", "auth"),
-    Var("AIMHARDER_LOGIN_URL", "aimharder_login_url", "url", "aimharder"),
-    Var("AIMHARDER_ACCOUNT_URL", "aimharder_account_url", "url", "aimharder"),
-    Var("AIMHARDER_BOX_URL", "aimharder_box_url", "url", "aimharder"),
-    Var("AIMHARDER_PROXY", "aimharder_proxy", "secret", "aimharder"),
-    Var("AIMHARDER_USER_AGENT", "aimharder_user_agent", "str", "aimharder"),
-    Var("FAKEBOX_PORT", "fakebox_port", "int", "aimharder"),
-    Var("PREBOOK_LEAD_SECONDS", "lead_seconds", "float", "firing"),
-    Var("PREBOOK_FIRE_OFFSET_MS", "fire_offset_ms", "float", "firing"),
-    Var("PREBOOK_RETRY_WINDOW_MS", "too_early_window_ms", "float", "firing"),
-    Var("PREBOOK_ANSWER_TIMEOUT_S", "answer_timeout_s", "float", "firing"),
-    Var("PREBOOK_RETENTION_DAYS", "retention_days", "int", "upkeep"),
-    Var("PREBOOK_MISSED_AFTER_S", "missed_after_s", "float", "upkeep"),
-    Var("PREBOOK_STUCK_AFTER_S", "stuck_after_s", "float", "upkeep"),
-    Var("PREBOOK_WATCH_INTERVAL_S", "watch_interval_s", "float", "upkeep"),
-    Var("PREBOOK_RULE_HORIZON_DAYS", "rule_horizon_days", "int", "upkeep"),
-    Var("SMTP_URL", "smtp_url", "secret", "mail"),
-    Var("SMTP_FROM", "smtp_from", "str", "mail"),
-    Var("PREBOOK_WEBHOOK_URL", "webhook_url", "str", "webhooks"),
-    Var("PREBOOK_WEBHOOK_SECRET", "webhook_secret", "secret", "webhooks"),
-    Var("PREBOOK_WEBHOOK_RETRY_DELAY", "webhook_retry_delay", "str", "webhooks"),
+    Var("PREBOOK_HOST", "server", "host", "str"),
+    Var("PREBOOK_PORT", "server", "port", "int"),
+    Var("PREBOOK_DATA_DIR", "server", "data_dir", "path"),
+    Var("DATABASE_URL", "server", "database_url", "str"),
+    Var("PUBLIC_URL", "server", "public_url", "url"),
+    Var("PREBOOK_WORKERS", "server", "workers", "int"),
+    Var("PREBOOK_MAX_BODY_BYTES", "server", "max_body_bytes", "int"),
+    Var("PREBOOK_LOG_FORMAT", "server", "log_format", "str"),
+    Var("PREBOOK_ALLOWED_HOSTS", "server", "allowed_hosts", "hosts"),
+    Var("PREBOOK_BODY_TIMEOUT_S", "server", "body_timeout_s", "float"),
+    Var("PREBOOK_KEEPALIVE_S", "server", "keepalive_timeout_s", "int"),
+    Var("PREBOOK_LIMIT_CONCURRENCY", "server", "limit_concurrency", "int"),
+    Var("PREBOOK_WS_INIT_TIMEOUT_S", "server", "ws_init_timeout_s", "float"),
+    Var("PREBOOK_WS_ANONYMOUS_S", "server", "ws_anonymous_s", "float"),
+    Var("PREBOOK_WS_MAX_PER_USER", "server", "ws_max_per_user", "int"),
+    Var("QSTASH_ENABLED", "qstash", "enabled", "bool"),
+    Var("QSTASH_URL", "qstash", "url", "url"),
+    Var("QSTASH_TOKEN", "qstash", "token", "secret"),
+    Var("QSTASH_CURRENT_SIGNING_KEY", "qstash", "current_signing_key", "secret"),
+    Var("QSTASH_NEXT_SIGNING_KEY", "qstash", "next_signing_key", "secret"),
+    Var("QSTASH_DEV_PORT", "qstash", "dev_port", "int"),
+    Var("PREBOOK_SYNC_SCHEDULES", "qstash", "sync_schedules_on_startup", "bool"),
+    Var("AUTH_JWT_SECRET", "auth", "jwt_secret", "secret"),
+    Var("SECRET_KEY", "auth", "secret_key", "secret"),
+    Var("AUTH_JWT_AUDIENCE", "auth", "jwt_audience", "str"),
+    Var("AUTH_JWT_ISSUER", "auth", "jwt_issuer", "str"),
+    Var("AUTH_JWT_MAX_TTL", "auth", "jwt_max_ttl_s", "float"),
+    Var("AIMHARDER_LOGIN_URL", "aimharder", "login_url", "url"),
+    Var("AIMHARDER_ACCOUNT_URL", "aimharder", "account_url", "url"),
+    Var("AIMHARDER_BOX_URL", "aimharder", "box_url", "url"),
+    Var("AIMHARDER_PROXY", "aimharder", "proxy", "secret"),
+    Var("AIMHARDER_USER_AGENT", "aimharder", "user_agent", "str"),
+    Var("FAKEBOX_PORT", "aimharder", "fakebox_port", "int"),
+    Var("PREBOOK_LEAD_SECONDS", "firing", "lead_seconds", "float"),
+    Var("PREBOOK_FIRE_OFFSET_MS", "firing", "fire_offset_ms", "float"),
+    Var("PREBOOK_RETRY_WINDOW_MS", "firing", "too_early_window_ms", "float"),
+    Var("PREBOOK_ANSWER_TIMEOUT_S", "firing", "answer_timeout_s", "float"),
+    Var("PREBOOK_RETENTION_DAYS", "upkeep", "retention_days", "int"),
+    Var("PREBOOK_MISSED_AFTER_S", "upkeep", "missed_after_s", "float"),
+    Var("PREBOOK_STUCK_AFTER_S", "upkeep", "stuck_after_s", "float"),
+    Var("PREBOOK_WATCH_INTERVAL_S", "upkeep", "watch_interval_s", "float"),
+    Var("PREBOOK_RULE_HORIZON_DAYS", "upkeep", "rule_horizon_days", "int"),
+    Var("SMTP_URL", "mail", "smtp_url", "secret"),
+    Var("SMTP_FROM", "mail", "smtp_from", "str"),
+    Var("PREBOOK_WEBHOOK_URL", "webhooks", "url", "str"),
+    Var("PREBOOK_WEBHOOK_SECRET", "webhooks", "secret", "secret"),
+    Var("PREBOOK_WEBHOOK_RETRY_DELAY", "webhooks", "retry_delay", "str"),
 )
 
 

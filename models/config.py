@@ -1,4 +1,4 @@
-"""The Tortoise configuration shared by the app, the CLI and aerich."""
+"""The Tortoise configuration shared by the app, the CLI and aerich (`api.aerich_config`)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,3 @@ def secure_database_file(database_url: str) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         pass
-
-
-# aerich reads this (`tortoise_orm = "models.config.TORTOISE_ORM"` in aerich.ini).
-TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://var/prebook.sqlite3"))

@@ -53,7 +53,7 @@ class Stack:
     settings: Settings
 
     def token(self, email: str, *, admin: bool = False) -> str:
-        return mint_token(email=email, secret=str(self.settings.auth_jwt_secret), admin=admin)
+        return mint_token(email=email, secret=str(self.settings.auth.jwt_secret), admin=admin)
 
     def gql(self, query: str, variables: dict[str, Any] | None = None, *,
             token: str | None = None) -> dict[str, Any]:
@@ -158,28 +158,31 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def stack_settings(tmp_path: Path, *, api_port: int, qstash_url: str, fakebox_url: str,
-                  database_url: str | None = None, **overrides: Any) -> Settings:
-    return Settings(
-        mode="dev",
-        port=api_port,
-        data_dir=tmp_path,
-        database_url=database_url or f"sqlite://{tmp_path / 'prebook.sqlite3'}",
-        public_url=f"http://127.0.0.1:{api_port}",
-        qstash_url=qstash_url,
-        aimharder_login_url=fakebox_url,
-        aimharder_account_url=fakebox_url,
-        aimharder_box_url=fakebox_url + "/{subdomain}",
-        lead_seconds=1,
-        **overrides,
-    )
+                   database_url: str | None = None, **variables: object) -> Settings:
+    """The API's settings for a stack, read as production reads them: from environment
+    variables (`variables` adds or overrides some, e.g. `PREBOOK_WATCH_INTERVAL_S=1`)."""
+    return Settings.from_env({
+        "PREBOOK_ENV": "dev",
+        "PREBOOK_PORT": str(api_port),
+        "PREBOOK_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": database_url or f"sqlite://{tmp_path / 'prebook.sqlite3'}",
+        "PUBLIC_URL": f"http://127.0.0.1:{api_port}",
+        "QSTASH_URL": qstash_url,
+        "AIMHARDER_LOGIN_URL": fakebox_url,
+        "AIMHARDER_ACCOUNT_URL": fakebox_url,
+        "AIMHARDER_BOX_URL": fakebox_url + "/{subdomain}",
+        "PREBOOK_LEAD_SECONDS": "1",
+        **{name: str(value) for name, value in variables.items()},
+    })
 
 
 @contextmanager
 def running_stack(tmp_path: Path, database_url: str | None = None, *,
                   box_via: Callable[[int], str] | None = None,
-                  **overrides: Any) -> Iterator[Stack]:
-    """The three servers on free ports. One at a time per process: the API's Tortoise context
-    is the process's global fallback, so module-scoped stacks must not overlap."""
+                  **variables: object) -> Iterator[Stack]:
+    """The three servers on free ports (`variables`: environment variables of the API's
+    settings). One at a time per process: the API's Tortoise context is the process's global
+    fallback, so module-scoped stacks must not overlap."""
     with ExitStack() as stack:
         if database_url is None and os.environ.get("PREBOOK_TEST_DATABASE") == "postgres":
             database_url = stack.enter_context(fresh_database())
@@ -190,9 +193,10 @@ def running_stack(tmp_path: Path, database_url: str | None = None, *,
         api_port = free_port()
         settings = stack_settings(tmp_path, api_port=api_port, qstash_url=qstash.url,
                                  fakebox_url=fakebox.url, database_url=database_url,
-                                 **overrides)
+                                 **variables)
         if box_via is not None:  # e.g. a proxy in front of the box's booking endpoints
-            settings = settings.replace(aimharder_box_url=box_via(fakebox.port) + "/{subdomain}")
-        asyncio.run(apply_migrations(settings.database_url))
+            settings = settings.replace(
+                aimharder={"box_url": box_via(fakebox.port) + "/{subdomain}"})
+        asyncio.run(apply_migrations(settings.server.database_url))
         api = stack.enter_context(serve(create_app(settings), port=api_port))
         yield Stack(api=api, qstash=qstash, fakebox=fakebox, settings=settings)

@@ -36,7 +36,7 @@ class Api:
         return self.url.replace("http://", "ws://") + "/graphql"
 
     def token(self, email: str, **options: Any) -> str:
-        return mint_token(email=email, secret=str(self.settings.auth_jwt_secret), **options)
+        return mint_token(email=email, secret=str(self.settings.auth.jwt_secret), **options)
 
     def post(self, query: str, variables: dict[str, Any] | None = None, *,
              token: str | None = None, **options: Any) -> httpx.Response:
@@ -53,19 +53,21 @@ class Api:
 
 
 @contextmanager
-def running_api(tmp_path: Path, **overrides: Any) -> Iterator[Api]:
-    """The API on a free port, on SQLite or (PREBOOK_TEST_DATABASE=postgres) PostgreSQL."""
+def running_api(tmp_path: Path, **variables: object) -> Iterator[Api]:
+    """The API on a free port, on SQLite or (PREBOOK_TEST_DATABASE=postgres) PostgreSQL;
+    `variables` are environment variables of its settings (PREBOOK_BODY_TIMEOUT_S=0.5…)."""
     with ExitStack() as stack:
         database_url = f"sqlite://{tmp_path / 'prebook.sqlite3'}"
         if os.environ.get("PREBOOK_TEST_DATABASE") == "postgres":
             database_url = stack.enter_context(fresh_database())
         port, closed = free_port(), f"http://127.0.0.1:{free_port()}"
-        settings = Settings(
-            mode="dev", port=port, data_dir=tmp_path, database_url=database_url,
-            public_url=f"http://127.0.0.1:{port}", qstash_url=closed,
-            aimharder_login_url=closed, aimharder_account_url=closed,
-            aimharder_box_url=closed + "/{subdomain}",
-        ).replace(**overrides)
-        asyncio.run(apply_migrations(settings.database_url))
+        settings = Settings.from_env({
+            "PREBOOK_ENV": "dev", "PREBOOK_PORT": str(port), "PREBOOK_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": database_url, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "QSTASH_URL": closed, "AIMHARDER_LOGIN_URL": closed,
+            "AIMHARDER_ACCOUNT_URL": closed, "AIMHARDER_BOX_URL": closed + "/{subdomain}",
+            **{name: str(value) for name, value in variables.items()},
+        })
+        asyncio.run(apply_migrations(settings.server.database_url))
         server = stack.enter_context(serve(create_app(settings), port=port))
         yield Api(server=server, settings=settings)

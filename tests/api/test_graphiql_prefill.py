@@ -79,12 +79,12 @@ def dev_visit(tmp_path_factory: pytest.TempPathFactory) -> DevVisit:
     page carries, for `me` (one API per process at a time: it stops before the next test)."""
     tmp = tmp_path_factory.mktemp("graphiql-dev")
     closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(
-        mode="dev", data_dir=tmp, database_url=f"sqlite://{tmp / 'prebook.sqlite3'}",
-        qstash_url=closed, aimharder_login_url=closed, aimharder_account_url=closed,
-        aimharder_box_url=closed + "/{subdomain}",
+    settings = Settings().replace(
+        server={"data_dir": tmp, "database_url": f"sqlite://{tmp / 'prebook.sqlite3'}"},
+        qstash={"url": closed},
+        aimharder={"login_url": closed, "account_url": closed, "box_url": closed + "/{subdomain}"},
     )
-    asyncio.run(apply_migrations(settings.database_url))
+    asyncio.run(apply_migrations(settings.server.database_url))
     token = dev_token(settings)
     with serve(dev_app(settings, token, DEMO)) as server:
         page = httpx.get(f"{server.url}/graphql", headers=HTML, timeout=10)
@@ -149,7 +149,7 @@ def test_production_serves_no_graphiql_and_no_token(tmp_path: Path) -> None:
         "DATABASE_URL": f"sqlite://{tmp_path / 'prebook.sqlite3'}", "PREBOOK_PORT": str(port),
     })
     assert settings.is_production
-    asyncio.run(apply_migrations(settings.database_url))
+    asyncio.run(apply_migrations(settings.server.database_url))
     prefill = graphiql_prefill("prod.token.value", DEMO)
     with serve(create_app(settings, graphiql=prefill), port=port) as server:
         page = httpx.get(f"{server.url}/graphql", headers=HTML, timeout=10)

@@ -212,9 +212,9 @@ def test_credentials_are_encrypted_at_rest(stack: Stack) -> None:
     stored, token_enc = query(stack, "SELECT password_enc, token_enc FROM aimharder_accounts "
                                      "WHERE email=?", email)[0]
     assert password not in stored
-    assert Vault(str(stack.settings.secret_key)).decrypt(stored) == password
-    assert token_enc and Vault(str(stack.settings.secret_key)).decrypt(token_enc)
-    url = stack.settings.database_url
+    assert Vault(str(stack.settings.auth.secret_key)).decrypt(stored) == password
+    assert token_enc and Vault(str(stack.settings.auth.secret_key)).decrypt(token_enc)
+    url = stack.settings.server.database_url
     if url.startswith("sqlite://"):  # and nowhere in the database file in clear
         database = Path(url.removeprefix("sqlite://"))
         raw = b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal"))

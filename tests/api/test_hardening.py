@@ -21,13 +21,13 @@ CREATE = """mutation($input: CreatePrebookingInput!) { createPrebooking(input: $
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with running_api(tmp_path_factory.mktemp("hardening"), body_timeout_s=0.5) as running:
+    with running_api(tmp_path_factory.mktemp("hardening"), PREBOOK_BODY_TIMEOUT_S=0.5) as running:
         yield running
 
 
 def expired_token(api: Api) -> str:
     return jwt.encode({"sub": "gone", "email": "gone@example.com", "exp": int(time.time()) - 5},
-                      str(api.settings.auth_jwt_secret), algorithm="HS256")
+                      str(api.settings.auth.jwt_secret), algorithm="HS256")
 
 
 def test_each_request_is_told_its_own_authentication_error(api: Api) -> None:
@@ -41,14 +41,14 @@ def test_each_request_is_told_its_own_authentication_error(api: Api) -> None:
 def test_over_long_claims_are_an_invalid_token(api: Api, claims: dict[str, str]) -> None:
     payload = {"sub": "ok-subject", "email": "ok@example.com", "exp": int(time.time()) + 600,
                **claims}
-    token = jwt.encode(payload, str(api.settings.auth_jwt_secret), algorithm="HS256")
+    token = jwt.encode(payload, str(api.settings.auth.jwt_secret), algorithm="HS256")
     assert api.gql(ME, token=token)["errors"][0]["message"] == "invalid token"
 
 
 def test_tokens_valid_for_years_are_refused(api: Api) -> None:
     forever = jwt.encode({"sub": "forever", "email": "forever@example.com",
                           "exp": 253402300799},  # 9999-12-31
-                         str(api.settings.auth_jwt_secret), algorithm="HS256")
+                         str(api.settings.auth.jwt_secret), algorithm="HS256")
     assert api.gql(ME, token=forever)["errors"][0]["message"] == (
         "token lifetime is longer than allowed")
 

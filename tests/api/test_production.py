@@ -39,7 +39,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThrea
         "DATABASE_URL": f"sqlite://{tmp / 'prebook.sqlite3'}", "PREBOOK_PORT": str(port),
     })
     assert settings.is_production
-    asyncio.run(apply_migrations(settings.database_url))
+    asyncio.run(apply_migrations(settings.server.database_url))
     with serve(create_app(settings), port=port) as server:
         yield server
 

@@ -99,7 +99,7 @@ def test_connect_answers_every_input(stack: Stack, email: str, password: str) ->
     st.uuids().map(lambda u: json.dumps({"prebookingId": str(u)}).encode()),
 ))
 def test_signed_delivery_bodies_never_crash_the_route(stack: Stack, body: bytes) -> None:
-    url = stack.settings.public_url + PATH
+    url = stack.settings.server.public_url + PATH
     answer = httpx.post(stack.api.url + PATH, content=body, timeout=30, headers={
         "Upstash-Signature": signature(body, url),
         "Upstash-Message-Id": f"msg_{uuid.uuid4().hex}"})

@@ -26,11 +26,11 @@ def test_production_reads_the_contract() -> None:
     settings = Settings.from_env({**PRODUCTION, "DATABASE_URL": "postgres://db/prebook",
                                   "PREBOOK_LEAD_SECONDS": "7", "PREBOOK_PORT": "9000"})
     assert settings.is_production
-    assert settings.public_url == "https://prebook.example.com"
-    assert settings.qstash_url == "https://qstash.upstash.io"
-    assert settings.database_url == "postgres://db/prebook"
-    assert settings.lead_seconds == 7 and settings.port == 9000
-    assert str(settings.qstash_token) == "token-from-upstash"
+    assert settings.server.public_url == "https://prebook.example.com"
+    assert settings.qstash.url == "https://qstash.upstash.io"
+    assert settings.server.database_url == "postgres://db/prebook"
+    assert settings.firing.lead_seconds == 7 and settings.server.port == 9000
+    assert str(settings.qstash.token) == "token-from-upstash"
 
 
 def test_secrets_never_appear_in_repr() -> None:
@@ -43,10 +43,10 @@ def test_secrets_never_appear_in_repr() -> None:
 def test_dev_mode_needs_nothing_and_uses_the_local_defaults(tmp_path: object) -> None:
     settings = Settings.from_env({})
     assert settings.mode == "dev"
-    assert settings.qstash_url == "http://127.0.0.1:8080"
-    assert settings.public_url == "http://127.0.0.1:8000"
-    assert settings.database_url == "sqlite://var/prebook.sqlite3"
-    assert settings.aimharder_login_url == REAL_AIMHARDER_LOGIN_URL
+    assert settings.qstash.url == "http://127.0.0.1:8080"
+    assert settings.server.public_url == "http://127.0.0.1:8000"
+    assert settings.server.database_url == "sqlite://var/prebook.sqlite3"
+    assert settings.aimharder.login_url == REAL_AIMHARDER_LOGIN_URL
 
 
 @pytest.mark.parametrize(
@@ -94,13 +94,14 @@ def test_production_refuses_a_short_secret_key() -> None:
     for short in ("x", "k" * 31):
         with pytest.raises(SettingsError, match="SECRET_KEY must be at least 32 bytes"):
             Settings.from_env({**PRODUCTION, "SECRET_KEY": short})
-    assert str(Settings.from_env({**PRODUCTION, "SECRET_KEY": "k" * 32}).secret_key) == "k" * 32
+    long_enough = Settings.from_env({**PRODUCTION, "SECRET_KEY": "k" * 32})
+    assert str(long_enough.auth.secret_key) == "k" * 32
 
 
 def test_token_and_connection_settings() -> None:
     defaults = Settings.from_env(PRODUCTION)
-    assert (defaults.auth_jwt_audience, defaults.auth_jwt_issuer) == (None, None)
-    assert defaults.auth_jwt_max_ttl_s == 30 * 24 * 3600 and defaults.allowed_hosts == ()
+    assert (defaults.auth.jwt_audience, defaults.auth.jwt_issuer) == (None, None)
+    assert defaults.auth.jwt_max_ttl_s == 30 * 24 * 3600 and defaults.server.allowed_hosts == ()
     tuned = Settings.from_env({
         **PRODUCTION, "AUTH_JWT_AUDIENCE": "authenticated",
         "AUTH_JWT_ISSUER": "https://idp.example.com/auth/v1", "AUTH_JWT_MAX_TTL": "3600",
@@ -109,28 +110,30 @@ def test_token_and_connection_settings() -> None:
         "PREBOOK_LIMIT_CONCURRENCY": "50", "PREBOOK_WS_INIT_TIMEOUT_S": "1",
         "PREBOOK_WS_ANONYMOUS_S": "2", "PREBOOK_WS_MAX_PER_USER": "3",
     })
-    assert (tuned.auth_jwt_audience, tuned.auth_jwt_issuer, tuned.auth_jwt_max_ttl_s) == (
+    assert (tuned.auth.jwt_audience, tuned.auth.jwt_issuer, tuned.auth.jwt_max_ttl_s) == (
         "authenticated", "https://idp.example.com/auth/v1", 3600)
-    assert tuned.allowed_hosts == ("api.example.com", "internal.example")
-    assert (tuned.body_timeout_s, tuned.keepalive_timeout_s, tuned.limit_concurrency) == (
+    assert tuned.server.allowed_hosts == ("api.example.com", "internal.example")
+    server = tuned.server
+    assert (server.body_timeout_s, server.keepalive_timeout_s, server.limit_concurrency) == (
         2.5, 3, 50)
-    assert (tuned.ws_init_timeout_s, tuned.ws_anonymous_s, tuned.ws_max_per_user) == (1, 2, 3)
+    assert (server.ws_init_timeout_s, server.ws_anonymous_s, server.ws_max_per_user) == (1, 2, 3)
 
 
 def test_dev_mode_keeps_the_public_dev_values() -> None:
     from api.settings import DEV_AUTH_JWT_SECRET
 
-    assert str(Settings.from_env({}).auth_jwt_secret) == DEV_AUTH_JWT_SECRET
+    assert str(Settings.from_env({}).auth.jwt_secret) == DEV_AUTH_JWT_SECRET
 
 
 def test_serving_settings() -> None:
     production = Settings.from_env(PRODUCTION)
-    assert production.log_format == "json" and production.workers == 1
-    assert production.max_body_bytes == 64 * 1024
+    assert production.server.log_format == "json" and production.server.workers == 1
+    assert production.server.max_body_bytes == 64 * 1024
     tuned = Settings.from_env({**PRODUCTION, "PREBOOK_WORKERS": "4", "PREBOOK_LOG_FORMAT": "text",
                                "PREBOOK_MAX_BODY_BYTES": "131072"})
-    assert (tuned.workers, tuned.log_format, tuned.max_body_bytes) == (4, "text", 131072)
-    assert Settings.from_env({}).log_format == "text"
+    assert (tuned.server.workers, tuned.server.log_format, tuned.server.max_body_bytes) == (
+        4, "text", 131072)
+    assert Settings.from_env({}).server.log_format == "text"
 
 
 @pytest.mark.parametrize(("name", "value"), [("PREBOOK_WORKERS", "0"), ("PREBOOK_WORKERS", "many"),
@@ -148,11 +151,11 @@ def test_webhook_settings_are_read_and_the_secret_kept_out_of_reprs() -> None:
     settings = Settings.from_env({**PRODUCTION, "PREBOOK_WEBHOOK_URL": "https://app.example/h",
                                   "PREBOOK_WEBHOOK_SECRET": WEBHOOK_SECRET,
                                   "PREBOOK_WEBHOOK_RETRY_DELAY": "pow(2, retried) * 1000"})
-    assert settings.webhook_url == "https://app.example/h"
-    assert str(settings.webhook_secret) == WEBHOOK_SECRET
-    assert settings.webhook_retry_delay == "pow(2, retried) * 1000"
+    assert settings.webhooks.url == "https://app.example/h"
+    assert str(settings.webhooks.secret) == WEBHOOK_SECRET
+    assert settings.webhooks.retry_delay == "pow(2, retried) * 1000"
     assert WEBHOOK_SECRET not in repr(settings)
-    assert Settings.from_env({}).webhook_url is None  # off unless set
+    assert Settings.from_env({}).webhooks.url is None  # off unless set
 
 
 @pytest.mark.parametrize(("env", "message"), [
@@ -181,16 +184,31 @@ def test_to_env_reads_back_into_the_same_settings() -> None:
         "PREBOOK_LEAD_SECONDS": "2.5", "PREBOOK_DATA_DIR": "/srv/prebook"})
     again = Settings.from_env(settings.to_env())
     assert again.to_env() == settings.to_env()  # (Secret values compare by identity)
-    assert again.allowed_hosts == ("a.example", "b.example") and again.lead_seconds == 2.5
-    assert str(again.webhook_secret) == WEBHOOK_SECRET and again.is_production
+    assert again.server.allowed_hosts == ("a.example", "b.example")
+    assert again.firing.lead_seconds == 2.5
+    assert str(again.webhooks.secret) == WEBHOOK_SECRET and again.is_production
     assert settings.is_set("PREBOOK_LEAD_SECONDS") and not settings.is_set("SMTP_URL")
 
 
-def test_every_field_but_the_mode_has_one_variable() -> None:
+def test_every_field_of_every_group_has_one_variable() -> None:
     import dataclasses
 
-    from api.settings import VARIABLES
+    from api.settings import GROUPS, VARIABLES
 
-    fields = {f.name for f in dataclasses.fields(Settings)} - {"mode", "explicit"}
-    assert sorted(v.field for v in VARIABLES) == sorted(fields)
+    groups = {f.name for f in dataclasses.fields(Settings)} - {"mode", "explicit"}
+    assert groups == set(GROUPS)
+    fields = {(name, f.name) for name, kind in GROUPS.items() for f in dataclasses.fields(kind)}
+    assert sorted((v.group, v.field) for v in VARIABLES) == sorted(fields)
     assert len({v.env for v in VARIABLES}) == len(VARIABLES)
+
+
+def test_a_group_is_replaced_field_by_field_and_checked_again() -> None:
+    settings = Settings.from_env({"PREBOOK_LEAD_SECONDS": "3"})
+    moved = settings.replace(server={"port": 9000}, firing={"fire_offset_ms": 2.0})
+    assert (moved.server.port, moved.firing.lead_seconds, moved.firing.fire_offset_ms) == (
+        9000, 3, 2.0)
+    assert moved.server.host == settings.server.host and settings.server.port == 8000
+    with pytest.raises(SettingsError, match="PREBOOK_WORKERS must be 1"):
+        settings.replace(qstash={"enabled": False}, server={"workers": 2})
+    with pytest.raises(TypeError, match="no group 'firng'"):
+        settings.replace(firng={"lead_seconds": 2})

@@ -28,8 +28,9 @@ MAX_PER_USER = 2
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with running_api(tmp_path_factory.mktemp("sockets"), ws_init_timeout_s=0.5,
-                     ws_anonymous_s=0.5, ws_max_per_user=MAX_PER_USER) as running:
+    with running_api(tmp_path_factory.mktemp("sockets"), PREBOOK_WS_INIT_TIMEOUT_S=0.5,
+                     PREBOOK_WS_ANONYMOUS_S=0.5,
+                     PREBOOK_WS_MAX_PER_USER=MAX_PER_USER) as running:
         yield running
 
 
@@ -37,7 +38,7 @@ def short_token(api: Api, email: str, seconds: int) -> tuple[str, int]:
     """A token that expires `seconds` (at least 1, whole seconds as in `exp`) from now."""
     exp = int(time.time()) + seconds
     token = jwt.encode({"sub": f"sub-{email}", "email": email, "exp": exp},
-                       str(api.settings.auth_jwt_secret), algorithm="HS256")
+                       str(api.settings.auth.jwt_secret), algorithm="HS256")
     return token, exp
 
 

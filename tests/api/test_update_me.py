@@ -40,7 +40,8 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 async def services(tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
     await apply_migrations(database_url)
-    async with open_services(Settings(data_dir=tmp_path, database_url=database_url)) as running:
+    async with open_services(Settings().replace(
+            server={"data_dir": tmp_path, "database_url": database_url})) as running:
         yield running
 
 

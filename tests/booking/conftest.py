@@ -86,11 +86,11 @@ async def services(tmp_path: Path, database_url: str, fakebox_server: ServerThre
                    localqstash_server: ServerThread) -> AsyncIterator[Services]:
     """The app's services in this process, over a real database, localqstash and fake box."""
     url = fakebox_server.url
-    settings = Settings(data_dir=tmp_path, database_url=database_url,
-                        qstash_url=localqstash_server.url,
-                        aimharder_login_url=url, aimharder_account_url=url,
-                        aimharder_box_url=url + "/{subdomain}")
-    await apply_migrations(settings.database_url)
+    settings = Settings().replace(
+        server={"data_dir": tmp_path, "database_url": database_url},
+        qstash={"url": localqstash_server.url},
+        aimharder={"login_url": url, "account_url": url, "box_url": url + "/{subdomain}"})
+    await apply_migrations(settings.server.database_url)
     async with httpx.AsyncClient(base_url=url) as control:
         (await control.post("/_fake/reset")).raise_for_status()
     async with open_services(settings) as running:

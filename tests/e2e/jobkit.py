@@ -23,7 +23,7 @@ from tests.stack import Stack
 
 def job_client(stack: Stack) -> JobClient:
     return JobClient(AsyncQStash(DEV_TOKEN, base_url=stack.qstash.url),
-                     public_url=stack.settings.public_url)
+                     public_url=stack.settings.server.public_url)
 
 
 def qstash(stack: Stack) -> QStash:
@@ -40,7 +40,7 @@ def query(stack: Stack, sql: str, *args: Any) -> list[tuple[Any, ...]]:
 
     Datetimes are passed as Tortoise stores them on SQLite (text) and as values on PostgreSQL.
     """
-    url = stack.settings.database_url
+    url = stack.settings.server.database_url
     if url.startswith("sqlite://"):
         params = [str(a) if isinstance(a, datetime) else a for a in args]
         with sqlite3.connect(url.removeprefix("sqlite://"), timeout=10,

@@ -35,7 +35,7 @@ CANCEL_BOOKING = """mutation($id: ID!, $late: Boolean!) { cancelBooking(id: $id,
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("athletes"),
-                       watch_interval_s=WATCH_INTERVAL_S) as running:
+                       PREBOOK_WATCH_INTERVAL_S=WATCH_INTERVAL_S) as running:
         yield running
 
 

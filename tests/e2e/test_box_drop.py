@@ -23,7 +23,7 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, D
             return f"http://127.0.0.1:{proxy.port}"
 
         running = stack.enter_context(running_stack(
-            tmp_path_factory.mktemp("drop"), box_via=via, answer_timeout_s=2.0))
+            tmp_path_factory.mktemp("drop"), box_via=via, PREBOOK_ANSWER_TIMEOUT_S=2.0))
         yield running, proxies[0]
 
 

@@ -15,8 +15,8 @@ from tests.stack import Stack, running_stack
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("faults"), too_early_window_ms=1500,
-                       answer_timeout_s=2.0) as running:
+    with running_stack(tmp_path_factory.mktemp("faults"), PREBOOK_RETRY_WINDOW_MS=1500,
+                       PREBOOK_ANSWER_TIMEOUT_S=2.0) as running:
         yield running
 
 

@@ -33,10 +33,9 @@ def crashable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack,
         fakebox = stack.enter_context(serve(create_fakebox(FakeBoxConfig())))
         port = free_port()
         settings = stack_settings(tmp, api_port=port, qstash_url=qstash.url,
-                                 fakebox_url=fakebox.url, stuck_after_s=2.0,
-                                 answer_timeout_s=3.0, too_early_window_ms=1000)
-        env = child_env(settings, PREBOOK_STUCK_AFTER_S="2", PREBOOK_ANSWER_TIMEOUT_S="3",
-                        PREBOOK_RETRY_WINDOW_MS="1000")
+                                 fakebox_url=fakebox.url, PREBOOK_STUCK_AFTER_S=2,
+                                 PREBOOK_ANSWER_TIMEOUT_S=3, PREBOOK_RETRY_WINDOW_MS=1000)
+        env = child_env(settings)
         app = ChildProcess(["serve"], answers(f"http://127.0.0.1:{port}/health"), env)
         stack.callback(app.stop)
         app.start()

@@ -57,7 +57,7 @@ def pending_prebooking(
 def test_forged_deliveries_get_401_and_change_nothing(stack: Stack) -> None:
     token, node_id, raw_id, class_id = pending_prebooking(stack, "forged@example.com", 3600)
     body = json.dumps({"prebookingId": raw_id}).encode()
-    url = stack.settings.public_url + PATH
+    url = stack.settings.server.public_url + PATH
     forged = {
         "missing header": None,
         "garbage": "not-a-jwt",
@@ -90,7 +90,7 @@ def test_the_next_signing_key_is_accepted(stack: Stack) -> None:
         "qstashMessageId"]
     QStash(DEV_TOKEN, base_url=stack.qstash.url).message.cancel(message_id)
     body = json.dumps({"prebookingId": raw_id}).encode()
-    url = stack.settings.public_url + PATH
+    url = stack.settings.server.public_url + PATH
     rotated = deliver(stack, body, signature(body, url, key=DEV_NEXT_SIGNING_KEY),
                       message_id="msg_rotated")
     assert rotated.status_code == 200, rotated.text
@@ -108,7 +108,7 @@ def test_repeated_deliveries_book_nothing_more(stack: Stack) -> None:
     assert len(book_requests(stack, class_id)) == 1
 
     body = json.dumps({"prebookingId": raw_id}).encode()
-    url = stack.settings.public_url + PATH
+    url = stack.settings.server.public_url + PATH
     same_message = deliver(stack, body, signature(body, url), final["qstashMessageId"])
     assert same_message.status_code == 200 and same_message.json()["status"] == "duplicate"
     other_message = deliver(stack, body, signature(body, url), "msg_another_copy")
@@ -120,13 +120,13 @@ def test_repeated_deliveries_book_nothing_more(stack: Stack) -> None:
 
 def test_unknown_job_and_bad_payload_are_refused_without_retry(stack: Stack) -> None:
     bad = b'{"prebookingId": 42}'
-    url = stack.settings.public_url + PATH
+    url = stack.settings.server.public_url + PATH
     answer = deliver(stack, bad, signature(bad, url), "msg_bad_payload")
     assert answer.status_code == 489
     assert answer.headers["Upstash-NonRetryable-Error"] == "true"
     assert "prebookingId must be a UUID" in answer.json()["error"]
 
-    unknown_url = stack.settings.public_url + "/api/jobs/nothing/here"
+    unknown_url = stack.settings.server.public_url + "/api/jobs/nothing/here"
     body = b"{}"
     unknown = httpx.post(unknown_url, content=body, timeout=10, headers={
         "Upstash-Signature": signature(body, unknown_url), "Upstash-Message-Id": "msg_x"})

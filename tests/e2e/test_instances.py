@@ -111,7 +111,7 @@ def test_fifty_duplicate_deliveries_split_over_both_book_once(
         async with httpx.AsyncClient(timeout=30) as client:
             return await asyncio.gather(*(
                 client.post(target.api.url + PATH, content=body, headers={
-                    "Upstash-Signature": signature(body, target.settings.public_url + PATH),
+                    "Upstash-Signature": signature(body, target.settings.server.public_url + PATH),
                     "Upstash-Message-Id": "msg_fleet" if i % 2 else f"msg_fleet_{i}",
                     "Content-Type": "application/json"})
                 for i, target in ((i, (a, b)[i % 2]) for i in range(50))))

@@ -49,8 +49,9 @@ def inbox() -> Iterator[Inbox]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[Stack]:
     smtp = Secret(f"smtp://127.0.0.1:{inbox.port}")
-    with running_stack(tmp_path_factory.mktemp("jobs"), missed_after_s=1.0, stuck_after_s=1.0,
-                       too_early_window_ms=500, answer_timeout_s=1.0, smtp_url=smtp) as running:
+    with running_stack(tmp_path_factory.mktemp("jobs"), PREBOOK_MISSED_AFTER_S=1.0,
+                       PREBOOK_STUCK_AFTER_S=1.0, PREBOOK_RETRY_WINDOW_MS=500,
+                       PREBOOK_ANSWER_TIMEOUT_S=1.0, SMTP_URL=smtp) as running:
         yield running
 
 
@@ -59,7 +60,7 @@ def test_schedules_sync_is_idempotent_and_removes_only_ours(stack: Stack) -> Non
     sdk = qstash(stack)
     sdk.schedule.create(destination="http://127.0.0.1:9/foreign", cron="0 0 * * *",
                         schedule_id="someone-elses")
-    sdk.schedule.create(destination=stack.settings.public_url + "/api/jobs/old/job",
+    sdk.schedule.create(destination=stack.settings.server.public_url + "/api/jobs/old/job",
                         cron="0 0 * * *", schedule_id=PREFIX + "retired")
     first = asyncio.run(sync_schedules(client, DECLARED))
     assert sorted(first.created) == sorted(s.id for s in DECLARED)
@@ -186,7 +187,7 @@ def _message_id(stack: Stack, dedup: str) -> str:
     """The id localqstash gave a message with this deduplication id (publishing again says)."""
     return str(httpx.post(
         f"{stack.qstash.url}/v2/publish/http://127.0.0.1:9/never",
-        headers={"Authorization": f"Bearer {stack.settings.qstash_token}",
+        headers={"Authorization": f"Bearer {stack.settings.qstash.token}",
                  "Upstash-Deduplication-Id": dedup, "Upstash-Delay": "1d"},
     ).json()["messageId"])
 

@@ -32,8 +32,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def prebook_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": stack.settings.database_url,
-           "QSTASH_URL": stack.qstash.url, "PUBLIC_URL": stack.settings.public_url}
+    env = {**os.environ, "DATABASE_URL": stack.settings.server.database_url,
+           "QSTASH_URL": stack.qstash.url, "PUBLIC_URL": stack.settings.server.public_url}
     env.pop("PREBOOK_ENV", None)
     return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, text=True,
                           capture_output=True, timeout=60, check=False)
@@ -76,7 +76,7 @@ def test_sessions_refresh_checks_only_accounts_opening_soon_and_marks_lost_ones(
     broken, _, _ = stack.prebook("broken@example.com", opens_in=1200)
     idle = stack.token("idle@example.com")
     connect(stack, idle, "box-idle@example.com")
-    vault = Vault(str(stack.settings.secret_key))
+    vault = Vault(str(stack.settings.auth.secret_key))
     query(stack, "UPDATE aimharder_accounts SET password_enc=?, refresh_token_enc=? "
                  "WHERE email=?", vault.encrypt("not-the-password"),
           vault.encrypt("not-a-refresh-token"), "box-broken@example.com")

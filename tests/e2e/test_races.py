@@ -28,12 +28,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def test_fifty_concurrent_copies_of_a_delivery_book_once(stack: Stack) -> None:
-    token, node_id, demo = stack.prebook(f"dup-{stack.settings.port}@example.com", 3)
+    token, node_id, demo = stack.prebook(f"dup-{stack.settings.server.port}@example.com", 3)
     message_id = stack.gql(GET, {"id": node_id}, token=token)["data"]["prebooking"][
         "qstashMessageId"]
     QStash(DEV_TOKEN, base_url=stack.qstash.url).message.cancel(message_id)
     body = json.dumps({"prebookingId": raw_id(node_id)}).encode()
-    url = stack.settings.public_url + PATH
+    url = stack.settings.server.public_url + PATH
 
     async def storm() -> list[httpx.Response]:
         async with httpx.AsyncClient(timeout=30) as client:
@@ -53,7 +53,7 @@ def test_fifty_concurrent_copies_of_a_delivery_book_once(stack: Stack) -> None:
 
 
 def test_concurrent_creates_give_one_prebooking(stack: Stack) -> None:
-    member = f"twice-{stack.settings.port}@example.com"
+    member = f"twice-{stack.settings.server.port}@example.com"
     token = stack.token(member)
     connect(stack, token, "box-" + member)
     demo = stack.fake_class(opens_in=3600)
@@ -82,7 +82,7 @@ def test_cancel_racing_the_delivery_never_both_books_and_cancels(
     stack: Stack, offset_ms: int
 ) -> None:
     """Cancel sent around the delivery's arrival (opening - 1 s lead) and the opening."""
-    member = f"race{offset_ms}-{stack.settings.port}@example.com"
+    member = f"race{offset_ms}-{stack.settings.server.port}@example.com"
     token, node_id, demo = stack.prebook(member, 3)
     opens_at = datetime.fromisoformat(demo["opensAt"])
     while datetime.now(UTC) < opens_at + timedelta(milliseconds=offset_ms):

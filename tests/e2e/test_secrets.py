@@ -44,7 +44,7 @@ def test_a_full_scenario_logs_no_secret(stack: Stack, caplog: pytest.LogCaptureF
     node_id = created["data"]["createPrebooking"]["id"]
     assert wait_final(stack, token, node_id, demo["opensAt"])["status"] == "COMPLETED"
 
-    vault = Vault(str(stack.settings.secret_key))
+    vault = Vault(str(stack.settings.auth.secret_key))
     session, refresh = query(stack, "SELECT token_enc, refresh_token_enc FROM "
                                     "aimharder_accounts WHERE email=?", email)[0]
     secrets = {
@@ -52,10 +52,10 @@ def test_a_full_scenario_logs_no_secret(stack: Stack, caplog: pytest.LogCaptureF
         "AimHarder session cookie": vault.decrypt(str(session)),
         "AimHarder refresh token": vault.decrypt(str(refresh)),
         "the user's JWT": token,
-        "SECRET_KEY": str(stack.settings.secret_key),
-        "AUTH_JWT_SECRET": str(stack.settings.auth_jwt_secret),
-        "QStash token": str(stack.settings.qstash_token),
-        "QStash signing key": str(stack.settings.qstash_current_signing_key),
+        "SECRET_KEY": str(stack.settings.auth.secret_key),
+        "AUTH_JWT_SECRET": str(stack.settings.auth.jwt_secret),
+        "QStash token": str(stack.settings.qstash.token),
+        "QStash signing key": str(stack.settings.qstash.current_signing_key),
     }
     assert len(caplog.records) > 20  # the scenario was logged: the search means something
     text = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
@@ -84,7 +84,7 @@ def test_a_password_inline_in_the_document_is_never_logged(
                           json={"query": document, "variables": variables}).json()  # type: ignore[no-any-return]
 
     expired = jwt.encode({"sub": "expired-inline", "email": "x@example.com",
-                          "exp": int(time.time()) - 5}, str(stack.settings.auth_jwt_secret),
+                          "exp": int(time.time()) - 5}, str(stack.settings.auth.jwt_secret),
                          algorithm="HS256")
     token = stack.token("inline@example.com")
     errors = [

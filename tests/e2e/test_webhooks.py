@@ -68,8 +68,9 @@ class Receiver:
 def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Receiver]]:
     receiver = Receiver()
     with serve(receiver.app()) as server, running_stack(
-            tmp_path_factory.mktemp("webhooks"), webhook_url=f"{server.url}/hooks",
-            webhook_secret=SECRET, webhook_retry_delay="1100") as stack:
+            tmp_path_factory.mktemp("webhooks"), PREBOOK_WEBHOOK_URL=f"{server.url}/hooks",
+            PREBOOK_WEBHOOK_SECRET=SECRET,
+            PREBOOK_WEBHOOK_RETRY_DELAY="1100") as stack:
         yield stack, receiver
 
 

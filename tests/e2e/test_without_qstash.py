@@ -21,16 +21,16 @@ from tests.stack import Stack, running_stack
 
 @pytest.fixture(scope="module")
 def alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("alone"), qstash_enabled=False,
-                       watch_interval_s=1.0) as stack:
+    with running_stack(tmp_path_factory.mktemp("alone"), QSTASH_ENABLED="false",
+                       PREBOOK_WATCH_INTERVAL_S=1.0) as stack:
         yield stack
 
 
 def embedded(stack: Stack) -> QStash:
     """The app's own scheduler, with the credentials it made at start-up."""
     settings: Settings = stack.api.server.lifespan.state["settings"]  # the lifespan's AppState
-    assert not settings.qstash_enabled and settings.qstash_url != stack.qstash.url
-    return QStash(str(settings.qstash_token), base_url=settings.qstash_url)
+    assert not settings.qstash.enabled and settings.qstash.url != stack.qstash.url
+    return QStash(str(settings.qstash.token), base_url=settings.qstash.url)
 
 
 def test_a_prebooking_is_published_to_the_embedded_scheduler_and_fires(alone: Stack) -> None:
@@ -63,7 +63,7 @@ def test_several_workers_are_refused_without_qstash(tmp_path: Path) -> None:
     from api.settings import SettingsError
 
     with pytest.raises(SettingsError, match="PREBOOK_WORKERS must be 1"):
-        Settings(data_dir=tmp_path, qstash_enabled=False, workers=2)
+        Settings().replace(server={"data_dir": tmp_path, "workers": 2}, qstash={"enabled": False})
 
 
 def test_the_health_check_reads_the_embedded_scheduler(alone: Stack) -> None:

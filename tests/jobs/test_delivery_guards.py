@@ -31,7 +31,7 @@ def deliver(api: Api, path: str, body: bytes, signature: str, message_id: str
 
 def test_a_captured_signature_runs_its_job_once(api: Api) -> None:
     body = b"{}"
-    signature = sign(DEV_CURRENT_SIGNING_KEY, url=api.settings.public_url + CLEANUP, body=body)
+    signature = sign(DEV_CURRENT_SIGNING_KEY, url=api.url + CLEANUP, body=body)
     first = deliver(api, CLEANUP, body, signature, "msg_original")
     assert first.status_code == 200 and first.json()["status"] == "ok", first.text
     for message_id in ("msg_original", "msg_replayed_under_a_new_id"):
@@ -41,14 +41,14 @@ def test_a_captured_signature_runs_its_job_once(api: Api) -> None:
     replay = deliver(api, CLEANUP, body, signature, "msg_yet_another_id")
     assert replay.status_code == 401
     # A fresh signature (what QStash sends on each retry) is still accepted.
-    again = sign(DEV_CURRENT_SIGNING_KEY, url=api.settings.public_url + CLEANUP, body=body)
+    again = sign(DEV_CURRENT_SIGNING_KEY, url=api.settings.server.public_url + CLEANUP, body=body)
     assert deliver(api, CLEANUP, body, again, "msg_next").json()["status"] == "ok"
 
 
 @pytest.mark.parametrize("depth", [5_000, 30_000])
 def test_a_signed_deeply_nested_body_is_refused_without_retry(api: Api, depth: int) -> None:
     body = b'{"prebookingId": ' + b"[" * depth + b"]" * depth + b"}"
-    signature = sign(DEV_CURRENT_SIGNING_KEY, url=api.settings.public_url + EXECUTE, body=body)
+    signature = sign(DEV_CURRENT_SIGNING_KEY, url=api.url + EXECUTE, body=body)
     answer = deliver(api, EXECUTE, body, signature, f"msg_deep_{depth}")
     assert answer.status_code == 489, answer.text
     assert answer.headers["Upstash-NonRetryable-Error"] == "true"
