@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from booking.aimharder import UpstreamUnavailableError
 from booking.aimharder.wire import Shot
-from booking.clock import sleep_until_ns
+from booking.clock import COLLECTOR, QUIET_BEFORE_NS, CollectorHold, Release, sleep_until_ns
 from booking.outcomes import BookAnswer, Outcome, classify
 
 log = logging.getLogger(__name__)
@@ -78,14 +78,17 @@ class _Batch:
     task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
+        quiet: Release | None = None
         try:
             await self.gate.sleep_until(self.target_ns - self.gate.rearm_lead_ns)
             await asyncio.gather(*(e.shot.open(max_age_s=FRESH_FOR_S) for e in self.entrants),
                                  return_exceptions=True)
+            await self.gate.sleep_until(self.target_ns - QUIET_BEFORE_NS)
+            quiet = self.gate.collector.take()  # no collection pause on the instant
             await self.gate.sleep_until(self.target_ns)
             self.released = True
             self.gate.forget(self)
-            await self._fire_waves(sorted(self.entrants, key=lambda e: e.order))
+            await self._fire_waves(sorted(self.entrants, key=lambda e: e.order), quiet)
         except BaseException as exc:  # no entrant may wait forever on a broken batch
             cancelled = isinstance(exc, asyncio.CancelledError)
             for entrant in self.entrants:
@@ -97,8 +100,11 @@ class _Batch:
             if cancelled:
                 raise
             log.exception("gate %d failed", self.target_ns)
+        finally:
+            if quiet is not None:
+                quiet.release()
 
-    async def _fire_waves(self, ordered: list[_Entrant]) -> None:
+    async def _fire_waves(self, ordered: list[_Entrant], quiet: Release) -> None:
         size, spread_ms = len(ordered), 0.0
         position = {id(e): i for i, e in enumerate(ordered)}
         pending, wave = ordered, 0
@@ -120,6 +126,7 @@ class _Batch:
                     e.attempts += 1
                     settle(e, None, exc)
             if wave == 0:
+                quiet.release()  # the first wave is out
                 sent = [e.shot.sent_at_ns for e in fired if e.shot.sent_at_ns is not None]
                 spread_ms = (max(sent) - min(sent)) / 1e6 if sent else 0.0
                 log.info("gate %d released %d in creation order, spread %.3f ms%s",
@@ -176,8 +183,10 @@ class OpeningGate:
         backoff: tuple[float, ...] = TOO_EARLY_BACKOFF_S,
         sleep_until: Callable[[int], Awaitable[int]] = sleep_until_ns,
         now_ns: Callable[[], int] = time.time_ns,
+        collector: CollectorHold | None = None,
     ) -> None:
         self.rearm_lead_ns = rearm_lead_ns
+        self.collector = collector or COLLECTOR
         self.retry = retry
         self.backoff = backoff
         self.sleep_until = sleep_until

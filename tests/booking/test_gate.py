@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import time
 from typing import Any
 
 from booking.aimharder import UpstreamUnavailableError
+from booking.clock import CollectorHold
 from booking.gate import OpeningGate, Volley
 from booking.outcomes import BookAnswer
 
@@ -158,3 +160,72 @@ async def test_a_dropped_connection_is_reopened_and_an_unreachable_box_is_an_err
     assert volleys[0].answer is not None and volleys[0].attempts == 1
     assert volleys[1].answer is None and isinstance(volleys[1].error, UpstreamUnavailableError)
     assert volleys[2].answer is not None
+
+
+class CollectorWatchingShot(FakeShot):
+    """Also notes, at each send, whether the garbage collector could run."""
+
+    def __init__(self, name: str, log: list[tuple[str, int]], **kwargs: Any) -> None:
+        super().__init__(name, log, **kwargs)
+        self.collector_at_sends: list[bool] = []
+
+    def fire(self) -> int:
+        self.collector_at_sends.append(gc.isenabled())
+        return super().fire()
+
+
+async def test_no_collection_can_start_on_the_instant_and_the_collector_comes_back() -> None:
+    assert gc.isenabled()
+    hold = CollectorHold()
+    gate, log = OpeningGate(collector=hold), []
+    target = soon(150)  # more than QUIET_BEFORE_NS ahead: the hold is taken while waiting
+    shots = [CollectorWatchingShot("a", log), CollectorWatchingShot("b", log, too_early=1)]
+
+    async def watch() -> bool:  # is the collector off just before the instant?
+        await asyncio.sleep((target - time.time_ns()) / 1e9 - 0.02)
+        return gc.isenabled()
+
+    watching = asyncio.create_task(watch())
+    volleys = await asyncio.gather(*(gate.fire(s, target_ns=target, order=(i, s.name),
+                                               deadline_ns=target + 10**9)
+                                     for i, s in enumerate(shots)))
+    assert await watching is False
+    assert shots[0].collector_at_sends == [False]
+    assert shots[1].collector_at_sends == [False, True]  # released once the first wave is out
+    assert [v.attempts for v in volleys] == [1, 2]
+    assert gc.isenabled() and hold.holders == 0
+
+
+async def test_a_broken_batch_gives_the_collector_back() -> None:
+    hold = CollectorHold()
+    gate = OpeningGate(collector=hold)
+
+    class Exploding(FakeShot):
+        def fire(self) -> int:
+            raise RuntimeError("a bug in the firing loop")
+
+    try:
+        await gate.fire(Exploding("x", []), target_ns=soon(10), order=(0, "x"),
+                        deadline_ns=soon(1000))
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the entrant did not see the batch fail")
+    assert gc.isenabled() and hold.holders == 0
+
+
+def test_holds_nest_and_restore_the_collector_as_it_was() -> None:
+    hold = CollectorHold()
+    first, second = hold.take(), hold.take()
+    assert not gc.isenabled() and hold.holders == 2
+    first.release()
+    first.release()  # a second release of the same hold changes nothing
+    assert not gc.isenabled() and hold.holders == 1
+    second.release()
+    assert gc.isenabled() and hold.holders == 0
+    gc.disable()  # switched off by someone else: a hold leaves it off
+    try:
+        hold.take().release()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
