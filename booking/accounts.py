@@ -66,7 +66,8 @@ class UnknownTimezoneError(ValueError):
 
 
 async def update_box(user: User, *, box_id: str, timezone: str) -> AimharderBox:
-    """Set one of the user's boxes' time zone: openings discovered from now on use it.
+    """Set one of the user's boxes' time zone: openings computed from now on use it (pending
+    prebookings follow it: `prebookings.follow_box_timezone`).
 
     AimHarder gives no zone anywhere (AIMHARDER.md f); Europe/Madrid is the default.
     """

@@ -73,14 +73,15 @@ class ExecutionReport:
 async def schedule_execution(prebooking_id: uuid.UUID, opens_at: datetime, *,
                              services: Services) -> str:
     """Publish the `prebooking.execute` job, due PREBOOK_LEAD_SECONDS before `opens_at` (at once
-    when that is past); its deduplication id makes a second publish of one prebooking a no-op
-    at QStash. Returns the message id; raises PublishFailed."""
+    when that is past); its deduplication id makes a second publish of one prebooking for one
+    opening a no-op at QStash (an opening moved by a new time zone is a new message). Returns
+    the message id; raises PublishFailed."""
     not_before = math.floor(
         (opens_at - timedelta(seconds=services.timing.lead_seconds)).timestamp())
     return await services.jobs.enqueue(
         EXECUTE_PREBOOKING, ExecutePrebooking(prebooking_id=prebooking_id),
         not_before=not_before if not_before > datetime.now(UTC).timestamp() else None,
-        deduplication_id=f"prebooking-{prebooking_id}")
+        deduplication_id=f"prebooking-{prebooking_id}-{math.floor(opens_at.timestamp())}")
 
 
 def _ns(moment: datetime) -> int:

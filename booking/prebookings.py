@@ -15,7 +15,7 @@ from booking import accounts, lifecycle
 from booking.aimharder import AimharderSession, BookAnswer, ClassInfo
 from booking.events import created
 from booking.execution import record_outcome, schedule_execution
-from booking.opening import BookingWindow, WindowUnit, parse_booking_window
+from booking.opening import BookingWindow, WindowUnit, class_start, parse_booking_window
 from booking.outcomes import Outcome, classify
 from booking.services import Services
 from jobs.client import PublishFailedError
@@ -284,6 +284,53 @@ async def _store_and_schedule(
     await prebooking.save(update_fields=["qstash_message_id", "updated_at"])
     await _announce_created(prebooking, services)
     return prebooking
+
+
+async def follow_box_timezone(user: User, box: AimharderBox, *, services: Services) -> int:
+    """After `box`'s time zone changed (`updateBox`): each of the user's PENDING prebookings
+    there whose opening is what the box's booking window gives in the zone it was computed in
+    moves to the same wall-clock opening in the box's zone now, with a new delivery planned
+    and the old one cancelled. An opening given by hand (not what the window gives) stays as
+    given. Returns how many moved.
+
+    A prebooking claimed meanwhile is left alone (the move is conditional). If the new delivery
+    cannot be published, the old one is kept: it still comes, and the execution waits for, or
+    fires at once past, the opening it reads from the row.
+    """
+    if box.window_amount is None or box.window_unit is None:
+        return 0
+    window = BookingWindow(box.window_amount, WindowUnit(box.window_unit))
+    moved = 0
+    for row in await Prebooking.filter(user=user, box_id=box.box_id,
+                                       status=PrebookingStatus.PENDING):
+        if row.box_timezone == box.timezone or not row.class_time:
+            continue
+        try:
+            start = class_start(row.day, row.class_time)
+        except ValueError:
+            continue
+        if window.opening_for(start, row.box_timezone) != row.opens_at:
+            continue  # an opening given by hand
+        opens_at = window.opening_for(start, box.timezone)
+        if not await Prebooking.filter(
+                id=row.id, status=PrebookingStatus.PENDING, opens_at=row.opens_at,
+        ).update(opens_at=opens_at, box_timezone=box.timezone):
+            continue
+        try:
+            message_id = await schedule_execution(row.id, opens_at, services=services)
+        except PublishFailedError as exc:
+            log.warning("prebooking %s moved to %s; its new delivery could not be planned "
+                        "(%s), the old one stays", row.id, opens_at.isoformat(), exc)
+            moved += 1
+            continue
+        await Prebooking.filter(id=row.id).update(qstash_message_id=message_id)
+        if row.qstash_message_id and row.qstash_message_id != message_id:
+            await services.jobs.cancel(row.qstash_message_id)
+        moved += 1
+    if moved:
+        log.info("%d pending prebooking(s) at box %s follow its time zone %s", moved,
+                 box.box_id, box.timezone)
+    return moved
 
 
 async def _announce_created(prebooking: Prebooking, services: Services) -> None:

@@ -204,20 +204,23 @@ class Mutation:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Set a box's time zone (AimHarder gives none): openings prebook computes "
-                    "from then on use it.")
+                    "from then on use it, and so do the caller's pending prebookings there whose "
+                    "opening came from the box's booking window (an opensAt given by hand "
+                    "stays as given).")
     async def update_box(
         self, info: Info[Context, Any],
         input: Annotated[UpdateBoxInput, strawberry.argument(
             description="The box and its time zone.")],
     ) -> UpdateBoxResult:
         """Set a box's time zone (AimHarder gives none): openings are computed in it."""
+        user = await info.context.user()
         try:
-            row = await accounts.update_box(
-                await info.context.user(), box_id=input.box_id, timezone=input.timezone)
+            row = await accounts.update_box(user, box_id=input.box_id, timezone=input.timezone)
         except accounts.UnknownTimezoneError as exc:
             return ValidationError(field="timezone", message=str(exc))
         except (accounts.NotConnectedError, accounts.BoxNotFoundError) as exc:
             return NotFound(message=str(exc))
+        await prebookings.follow_box_timezone(user, row, services=info.context.services)
         return Box(id=row.box_id, subdomain=row.subdomain, name=row.name, timezone=row.timezone)
 
     @strawberry.mutation(

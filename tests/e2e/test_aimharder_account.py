@@ -105,6 +105,56 @@ def test_discovered_openings_use_the_box_zone(stack: Stack) -> None:
     assert datetime.fromisoformat(result["opensAt"]) == expected
 
 
+def test_pending_openings_follow_the_box_zone_and_one_given_by_hand_stays(stack: Stack) -> None:
+    """A prebooking whose opening came from the box's window moves to the same wall clock in
+    the new zone, with a new delivery planned and the old one cancelled; an opensAt given by
+    hand is the user's own instant and stays."""
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from qstash.errors import QStashError
+
+    from tests.e2e.jobkit import qstash
+
+    token = stack.token("follow-zone@example.com")
+    stack.connect(token, "box-follow-zone@example.com")
+    day = date.today() + timedelta(days=21)
+    made = [httpx.post(f"{stack.fakebox.url}/_fake/classes", timeout=5, json={
+        "box": "demo", "day": day.isoformat(), "time": time}) for time in ("10:00-11:00",
+                                                                             "12:00-13:00")]
+    derived = stack.gql(CREATE, {"input": {"boxId": DEMO_BOX_ID, "classId": made[0].json()["id"],
+                                           "day": day.isoformat()}}, token=token)
+    by_hand_at = datetime.combine(day - timedelta(days=3), datetime.min.time().replace(hour=7),
+                                  ZoneInfo("UTC"))
+    by_hand = stack.gql(CREATE, {"input": {
+        "boxId": DEMO_BOX_ID, "classId": made[1].json()["id"], "day": day.isoformat(),
+        "opensAt": by_hand_at.isoformat()}}, token=token)
+    ids = [r["data"]["createPrebooking"]["id"] for r in (derived, by_hand)]
+    before = [stack.gql(GET, {"id": pid}, token=token)["data"]["prebooking"] for pid in ids]
+
+    moved = stack.gql(UPDATE_BOX, {"boxId": DEMO_BOX_ID, "timezone": "Atlantic/Canary"},
+                      token=token)
+    assert moved["data"]["updateBox"]["timezone"] == "Atlantic/Canary"
+    after = [stack.gql(GET, {"id": pid}, token=token)["data"]["prebooking"] for pid in ids]
+
+    wall = datetime.combine(day - timedelta(days=4), datetime.min.time().replace(hour=10))
+    assert datetime.fromisoformat(before[0]["opensAt"]) == wall.replace(
+        tzinfo=ZoneInfo("Europe/Madrid"))
+    assert datetime.fromisoformat(after[0]["opensAt"]) == wall.replace(
+        tzinfo=ZoneInfo("Atlantic/Canary"))  # an hour later than in Madrid
+    assert after[0]["qstashMessageId"] != before[0]["qstashMessageId"]
+    client = qstash(stack)
+    planned = client.message.get(after[0]["qstashMessageId"])
+    lead = stack.settings.firing.lead_seconds
+    due_s = datetime.fromisoformat(after[0]["opensAt"]).timestamp() - lead
+    assert planned.not_before == int(due_s) * 1000  # QStash answers milliseconds
+    with pytest.raises(QStashError):  # the old delivery is cancelled
+        client.message.get(before[0]["qstashMessageId"])
+    assert after[1]["opensAt"] == before[1]["opensAt"]
+    assert datetime.fromisoformat(after[1]["opensAt"]) == by_hand_at
+    assert after[1]["qstashMessageId"] == before[1]["qstashMessageId"]
+
+
 def test_a_prebooking_that_meets_a_blocked_network_fails_with_that_reason(stack: Stack) -> None:
     token, pid, _ = stack.prebook("blocked-prebook@example.com", opens_in=4)
     geo_block(stack, True)
