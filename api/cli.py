@@ -112,8 +112,14 @@ def cmd_operator(args: argparse.Namespace) -> int:
         ("dlq", "reconcile"): commands.dlq_reconcile,
         ("prebookings", "reschedule"): commands.prebookings_reschedule,
     }
+    from api.embedded_qstash import EmbeddedSchedulerError
+
     run = names[(args.command, getattr(args, "action", None))]
-    return asyncio.run(run(_settings()))
+    try:
+        return asyncio.run(run(_settings()))
+    except EmbeddedSchedulerError as exc:
+        print(f"prebook: {exc}", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

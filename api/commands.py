@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from api.admin import health_report
+from api.embedded_qstash import attach
 from api.runtime import open_services
 from api.settings import Settings
 from booking import dead_letters
@@ -17,6 +18,8 @@ from jobs.schedules import DECLARED, compare, sync_schedules
 
 
 async def _with(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
+    if not settings.qstash.enabled:  # the scheduler inside the running `prebook serve`
+        settings = attach(settings)
     async with open_services(settings) as services:
         return await work(services)
 

@@ -4,8 +4,11 @@ The app publishes to it through the same SDK path as to QStash, and it delivers 
 to this server on loopback. So without QStash the app has the same ledger, retries, dead
 letters, reminders, watch checks, webhooks and cron schedules as with it, and no code of the
 domain asks which one runs. Its messages are kept in PREBOOK_DATA_DIR/localqstash and survive a
-restart. Its token and signing keys are made at random for each start and never leave the
-process. One process only (`PREBOOK_WORKERS=1`, one instance): a second would run a scheduler
+restart. Its token and signing keys are made at random for each start; the signing keys never
+leave the process. While it runs, its URL and token are in `endpoint.json` beside its state
+(0600, in the data dir that also holds the database), so that `prebook schedules`, `dlq`,
+`health` and `prebookings reschedule` on the same machine reach it; the file goes when it
+stops. One process only (`PREBOOK_WORKERS=1`, one instance): a second would run a scheduler
 of its own over the same files.
 """
 
@@ -13,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
@@ -32,6 +37,39 @@ START_TIMEOUT_S = 30.0
 
 class EmbeddedSchedulerError(RuntimeError):
     pass
+
+
+ENDPOINT_FILE = "endpoint.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
+
+
+def attach(settings: Settings) -> Settings:
+    """`settings` pointed at the embedded scheduler of the `prebook serve` running on this
+    data dir (QSTASH_ENABLED=false), for the operator commands; a clear error when none runs."""
+    path = settings.server.data_dir / "localqstash" / ENDPOINT_FILE
+    try:
+        endpoint = json.loads(path.read_text())
+        url, token, pid = str(endpoint["url"]), str(endpoint["token"]), int(endpoint["pid"])
+    except FileNotFoundError:
+        raise EmbeddedSchedulerError(
+            "QSTASH_ENABLED=false: the scheduler runs inside `prebook serve`, and none runs on "
+            f"this data dir ({settings.server.data_dir}); start it first") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EmbeddedSchedulerError(f"{path} is not an endpoint file: {exc}") from None
+    if not _alive(pid):
+        raise EmbeddedSchedulerError(
+            f"QSTASH_ENABLED=false: the `prebook serve` that wrote {path} (pid {pid}) is gone; "
+            "start it again")
+    return settings.replace(qstash={"url": url, "token": Secret(token)})
 
 
 class _QuietServer(uvicorn.Server):
@@ -86,8 +124,19 @@ class EmbeddedQStash:
             url = f"http://127.0.0.1:{port}"
             log.warning("QSTASH_ENABLED=false: jobs run on the embedded scheduler at %s "
                         "(state in %s; one process only)", url, self.data_dir)
+            self._write_endpoint(url)
             yield url
         finally:
+            with contextlib.suppress(FileNotFoundError):
+                (self.data_dir / ENDPOINT_FILE).unlink()
             server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    def _write_endpoint(self, url: str) -> None:
+        """Where the operator commands find this scheduler (`attach`): owner-only."""
+        path = self.data_dir / ENDPOINT_FILE
+        fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump({"url": url, "token": self.token, "pid": os.getpid()}, out)
+        os.replace(path.with_suffix(".tmp"), path)

@@ -4,6 +4,10 @@ own module: one stack at a time)."""
 
 from __future__ import annotations
 
+import json
+import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +20,7 @@ from api.settings import Settings
 from jobs.schedules import DECLARED
 from tests.e2e.test_athletes import create, free_place, new_class, until, user
 from tests.e2e.test_scenario import wait_final
-from tests.stack import Stack, running_stack
+from tests.stack import Stack, child_env, running_stack
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +76,42 @@ def test_the_health_check_reads_the_embedded_scheduler(alone: Stack) -> None:
     report = answer.json()
     assert answer.status_code == 200 and report["healthy"] is True, report
     assert report["qstash"]["embedded"] is True and report["qstash"]["reachable"] is True
+
+
+def prebook_cli(stack: Stack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "api.cli", *args],
+                          env=child_env(stack.settings, **env), capture_output=True, text=True,
+                          timeout=25)
+
+
+def test_the_operator_commands_reach_the_embedded_scheduler(alone: Stack) -> None:
+    endpoint = stack_data(alone) / "localqstash" / "endpoint.json"
+    assert stat.S_IMODE(endpoint.stat().st_mode) == 0o600
+    assert json.loads(endpoint.read_text())["url"] == embedded_url(alone)
+    listed = prebook_cli(alone, "schedules", "list")
+    assert listed.returncode == 0, listed.stderr
+    for declared in DECLARED:
+        assert declared.id in listed.stdout
+    assert prebook_cli(alone, "dlq", "list").returncode == 0
+
+
+def test_without_a_running_server_the_operator_commands_say_so(alone: Stack,
+                                                               tmp_path: Path) -> None:
+    refused = prebook_cli(alone, "schedules", "list", PREBOOK_DATA_DIR=str(tmp_path))
+    assert refused.returncode == 2
+    assert "runs inside `prebook serve`" in refused.stderr and "start it first" in refused.stderr
+    stale = tmp_path / "localqstash"
+    stale.mkdir()
+    (stale / "endpoint.json").write_text(json.dumps(
+        {"url": "http://127.0.0.1:9", "token": "t", "pid": 2**22 + 12345}))
+    gone = prebook_cli(alone, "dlq", "list", PREBOOK_DATA_DIR=str(tmp_path))
+    assert gone.returncode == 2 and "is gone" in gone.stderr, gone.stderr
+
+
+def stack_data(stack: Stack) -> Path:
+    return stack.settings.server.data_dir
+
+
+def embedded_url(stack: Stack) -> str:
+    settings: Settings = stack.api.server.lifespan.state["settings"]
+    return settings.qstash.url
