@@ -248,6 +248,10 @@ class Settings:
         for name, fields in changes.items():
             if name not in GROUPS:
                 raise TypeError(f"Settings has no group {name!r}")
+            if (name == "server" and "data_dir" in fields and "database_url" not in fields
+                    and self.server.database_url
+                    == ServerSettings(data_dir=self.server.data_dir).database_url):
+                fields = {**fields, "database_url": ""}  # the data dir's database follows it
             groups[name] = dataclasses.replace(getattr(self, name), **fields)
         return dataclasses.replace(self, **groups)  # type: ignore[arg-type]
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from api.settings import REAL_AIMHARDER_LOGIN_URL, Settings, SettingsError
@@ -212,3 +214,8 @@ def test_a_group_is_replaced_field_by_field_and_checked_again() -> None:
         settings.replace(qstash={"enabled": False}, server={"workers": 2})
     with pytest.raises(TypeError, match="no group 'firng'"):
         settings.replace(firng={"lead_seconds": 2})
+    elsewhere = settings.replace(server={"data_dir": Path("/srv/prebook")})
+    assert elsewhere.server.database_url == "sqlite:///srv/prebook/prebook.sqlite3"
+    given = Settings.from_env({"DATABASE_URL": "postgres://db/prebook"})
+    assert given.replace(server={"data_dir": Path("/srv/prebook")}).server.database_url == (
+        "postgres://db/prebook")  # a database set on its own stays
