@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from fakebox import create_app as create_fakebox
 from localqstash import LocalQStashConfig
 from localqstash import create_app as create_localqstash
 from models.migrate import apply_migrations
+from tests.boxclock import BoxClock
 from tests.postgres import fresh_database
 from tests.servers import ServerThread, free_port, serve
 
@@ -51,6 +52,7 @@ class Stack:
     qstash: ServerThread
     fakebox: ServerThread
     settings: Settings
+    box_clock: BoxClock = field(default_factory=BoxClock)  # the fake box's, when it is ours
 
     def token(self, email: str, *, admin: bool = False) -> str:
         return mint_token(email=email, secret=str(self.settings.auth.jwt_secret), admin=admin)
@@ -189,7 +191,8 @@ def running_stack(tmp_path: Path, database_url: str | None = None, *,
         qstash = stack.enter_context(
             serve(create_localqstash(LocalQStashConfig(data_dir=tmp_path / "localqstash")))
         )
-        fakebox = stack.enter_context(serve(create_fakebox(FakeBoxConfig())))
+        box_clock = BoxClock()
+        fakebox = stack.enter_context(serve(create_fakebox(FakeBoxConfig(), clock=box_clock)))
         api_port = free_port()
         settings = stack_settings(tmp_path, api_port=api_port, qstash_url=qstash.url,
                                  fakebox_url=fakebox.url, database_url=database_url,
@@ -199,4 +202,5 @@ def running_stack(tmp_path: Path, database_url: str | None = None, *,
                 aimharder={"box_url": box_via(fakebox.port) + "/{subdomain}"})
         asyncio.run(apply_migrations(settings.server.database_url))
         api = stack.enter_context(serve(create_app(settings), port=api_port))
-        yield Stack(api=api, qstash=qstash, fakebox=fakebox, settings=settings)
+        yield Stack(api=api, qstash=qstash, fakebox=fakebox, settings=settings,
+                    box_clock=box_clock)

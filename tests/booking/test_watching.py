@@ -4,18 +4,36 @@ real database, localqstash and the fake box (checks are run the way their job ru
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from booking import cancellation, prebookings, watching
 from booking.services import Services
+from fakebox import FakeBoxConfig, create_app
 from models.notifications import Notification
 from models.prebookings import Prebooking, PrebookingStatus
 from tests.booking.boxkit import DEMO_BOX_ID, connected_user, control, fake_class
-from tests.servers import ServerThread
+from tests.boxclock import BoxClock
+from tests.servers import ServerThread, serve
 
 S = PrebookingStatus
+
+
+@pytest.fixture(scope="module")
+def box_clock() -> BoxClock:
+    return BoxClock()
+
+
+@pytest.fixture(scope="module")
+def fakebox_server(box_clock: BoxClock) -> Iterator[ServerThread]:
+    """This module's own demo box, on a clock its tests can move (instead of waiting)."""
+    with serve(create_app(FakeBoxConfig(), clock=box_clock)) as server:
+        yield server
+
+
 
 
 async def _open_full_class(box_url: str, *, hours_ahead: float = 5,
@@ -67,14 +85,14 @@ async def test_a_full_class_is_watched_and_the_freed_place_booked_once(
 
 
 async def test_a_watch_ends_when_the_box_says_booking_has_closed(
-        services: Services, fakebox_server: ServerThread) -> None:
+        services: Services, fakebox_server: ServerThread, box_clock: BoxClock) -> None:
     user = await connected_user(services, fakebox_server.url)
-    made = await _open_full_class(fakebox_server.url, closes_in=timedelta(seconds=2))
+    made = await _open_full_class(fakebox_server.url, closes_in=timedelta(minutes=30))
     row = await prebookings.create(user, _new(made, watch_if_full=True), services=services)
     assert row.status is S.WATCHING
-    await asyncio.sleep(2.1)  # booking closes (the box's closesAt) ...
-    await control(fakebox_server.url, f"/_fake/classes/{made['id']}/free", {"places": 1})
-    await watching.check(row.id, services=services)  # ... then a place frees: too late
+    with box_clock.moved(31 * 60):  # booking closes (the box's closesAt) ...
+        await control(fakebox_server.url, f"/_fake/classes/{made['id']}/free", {"places": 1})
+        await watching.check(row.id, services=services)  # ... then a place frees: too late
     done = await Prebooking.get(id=row.id)
     assert (done.status, done.outcome, done.book_state) == (S.FAILED, "TOO_LATE", -7)
 
