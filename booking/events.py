@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Change:
-    """One change of a prebooking. `kind` is `prebooking.created`, or `prebooking.` and the
-    status it moved to in lower case (`prebooking.executing`, `prebooking.completed`, ...)."""
+    """One change of a prebooking. `kind` is `prebooking.created`, `prebooking.` and the
+    status it moved to in lower case (`prebooking.executing`, `prebooking.completed`, ...), or
+    `prebooking.rescheduled` (still PENDING, its opening moved with its box's time zone)."""
 
     user_id: uuid.UUID
     prebooking_id: uuid.UUID
@@ -29,6 +30,11 @@ class Change:
 
 def created(user_id: uuid.UUID, prebooking_id: uuid.UUID, at: datetime) -> Change:
     return Change(user_id=user_id, prebooking_id=prebooking_id, kind="prebooking.created", at=at)
+
+
+def rescheduled(user_id: uuid.UUID, prebooking_id: uuid.UUID, at: datetime) -> Change:
+    return Change(user_id=user_id, prebooking_id=prebooking_id, kind="prebooking.rescheduled",
+                  at=at)
 
 
 def moved(user_id: uuid.UUID, prebooking_id: uuid.UUID, status: str, at: datetime) -> Change:

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from booking import accounts, lifecycle
 from booking.aimharder import AimharderSession, BookAnswer, ClassInfo
-from booking.events import created
+from booking.events import created, rescheduled
 from booking.execution import record_outcome, schedule_execution
 from booking.opening import BookingWindow, WindowUnit, class_start, parse_booking_window
 from booking.outcomes import Outcome, classify
@@ -290,7 +290,8 @@ async def follow_box_timezone(user: User, box: AimharderBox, *, services: Servic
     """After `box`'s time zone changed (`updateBox`): each of the user's PENDING prebookings
     there whose opening is what the box's booking window gives in the zone it was computed in
     moves to the same wall-clock opening in the box's zone now, with a new delivery planned
-    and the old one cancelled. An opening given by hand (not what the window gives) stays as
+    and the old one cancelled, and is announced (`prebooking.rescheduled`: subscribers, other
+    instances, the webhook). An opening given by hand (not what the window gives) stays as
     given. Returns how many moved.
 
     A prebooking claimed meanwhile is left alone (the move is conditional). If the new delivery
@@ -316,17 +317,17 @@ async def follow_box_timezone(user: User, box: AimharderBox, *, services: Servic
                 id=row.id, status=PrebookingStatus.PENDING, opens_at=row.opens_at,
         ).update(opens_at=opens_at, box_timezone=box.timezone):
             continue
+        moved += 1
         try:
             message_id = await schedule_execution(row.id, opens_at, services=services)
         except PublishFailedError as exc:
             log.warning("prebooking %s moved to %s; its new delivery could not be planned "
                         "(%s), the old one stays", row.id, opens_at.isoformat(), exc)
-            moved += 1
-            continue
-        await Prebooking.filter(id=row.id).update(qstash_message_id=message_id)
-        if row.qstash_message_id and row.qstash_message_id != message_id:
-            await services.jobs.cancel(row.qstash_message_id)
-        moved += 1
+        else:
+            await Prebooking.filter(id=row.id).update(qstash_message_id=message_id)
+            if row.qstash_message_id and row.qstash_message_id != message_id:
+                await services.jobs.cancel(row.qstash_message_id)
+        await services.events.announce(rescheduled(user.id, row.id, datetime.now(UTC)))
     if moved:
         log.info("%d pending prebooking(s) at box %s follow its time zone %s", moved,
                  box.box_id, box.timezone)
