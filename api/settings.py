@@ -71,7 +71,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("var")
-    database_url: str = ""  # empty: SQLite in data_dir
+    database: str | None = None  # DATABASE_URL as set; None: SQLite in data_dir (`database_url`)
     public_url: str = "http://127.0.0.1:8000"
     workers: int = 1
     # Requests to /graphql and /api/jobs/ larger than this are refused with 413 before parsing.
@@ -87,11 +87,12 @@ class ServerSettings:
     ws_anonymous_s: float = 5.0
     ws_max_per_user: int = 8
 
+    @property
+    def database_url(self) -> str:
+        """DATABASE_URL, else SQLite in the data dir (so a new data dir brings its database)."""
+        return self.database or f"sqlite://{(self.data_dir / 'prebook.sqlite3').as_posix()}"
+
     def __post_init__(self) -> None:
-        if not self.database_url:
-            object.__setattr__(
-                self, "database_url", f"sqlite://{(self.data_dir / 'prebook.sqlite3').as_posix()}"
-            )
         if self.workers < 1:
             raise SettingsError("PREBOOK_WORKERS must be at least 1")
         if self.max_body_bytes < 1024:
@@ -248,10 +249,6 @@ class Settings:
         for name, fields in changes.items():
             if name not in GROUPS:
                 raise TypeError(f"Settings has no group {name!r}")
-            if (name == "server" and "data_dir" in fields and "database_url" not in fields
-                    and self.server.database_url
-                    == ServerSettings(data_dir=self.server.data_dir).database_url):
-                fields = {**fields, "database_url": ""}  # the data dir's database follows it
             groups[name] = dataclasses.replace(getattr(self, name), **fields)
         return dataclasses.replace(self, **groups)  # type: ignore[arg-type]
 
@@ -351,7 +348,7 @@ VARIABLES: tuple[Var, ...] = (
     Var("PREBOOK_HOST", "server", "host", "str"),
     Var("PREBOOK_PORT", "server", "port", "int"),
     Var("PREBOOK_DATA_DIR", "server", "data_dir", "path"),
-    Var("DATABASE_URL", "server", "database_url", "str"),
+    Var("DATABASE_URL", "server", "database", "str"),
     Var("PUBLIC_URL", "server", "public_url", "url"),
     Var("PREBOOK_WORKERS", "server", "workers", "int"),
     Var("PREBOOK_MAX_BODY_BYTES", "server", "max_body_bytes", "int"),

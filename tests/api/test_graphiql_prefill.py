@@ -80,7 +80,7 @@ def dev_visit(tmp_path_factory: pytest.TempPathFactory) -> DevVisit:
     tmp = tmp_path_factory.mktemp("graphiql-dev")
     closed = f"http://127.0.0.1:{free_port()}"
     settings = Settings().replace(
-        server={"data_dir": tmp, "database_url": f"sqlite://{tmp / 'prebook.sqlite3'}"},
+        server={"data_dir": tmp, "database": f"sqlite://{tmp / 'prebook.sqlite3'}"},
         qstash={"url": closed},
         aimharder={"login_url": closed, "account_url": closed, "box_url": closed + "/{subdomain}"},
     )

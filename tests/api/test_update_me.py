@@ -41,7 +41,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 async def services(tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
     await apply_migrations(database_url)
     async with open_services(Settings().replace(
-            server={"data_dir": tmp_path, "database_url": database_url})) as running:
+            server={"data_dir": tmp_path, "database": database_url})) as running:
         yield running
 
 

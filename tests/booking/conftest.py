@@ -87,7 +87,7 @@ async def services(tmp_path: Path, database_url: str, fakebox_server: ServerThre
     """The app's services in this process, over a real database, localqstash and fake box."""
     url = fakebox_server.url
     settings = Settings().replace(
-        server={"data_dir": tmp_path, "database_url": database_url},
+        server={"data_dir": tmp_path, "database": database_url},
         qstash={"url": localqstash_server.url},
         aimharder={"login_url": url, "account_url": url, "box_url": url + "/{subdomain}"})
     await apply_migrations(settings.server.database_url)
