@@ -131,11 +131,16 @@ async def list_classes(
     return box, classes
 
 
-def known_opening(box: AimharderBox, gym_class: ClassInfo) -> datetime | None:
+def known_window(box: AimharderBox) -> BookingWindow | None:
+    """The box's booking window, once a "too early" answer has taught it."""
     if box.window_amount is None or box.window_unit is None:
         return None
-    window = BookingWindow(box.window_amount, WindowUnit(box.window_unit))
-    return window.opening_for(gym_class.start, box.timezone)
+    return BookingWindow(box.window_amount, WindowUnit(box.window_unit))
+
+
+def known_opening(box: AimharderBox, gym_class: ClassInfo) -> datetime | None:
+    window = known_window(box)
+    return window.opening_for(gym_class.start, box.timezone) if window else None
 
 
 async def create(user: User, new: NewPrebooking, *, services: Services) -> Prebooking:
@@ -298,9 +303,9 @@ async def follow_box_timezone(user: User, box: AimharderBox, *, services: Servic
     cannot be published, the old one is kept: it still comes, and the execution waits for, or
     fires at once past, the opening it reads from the row.
     """
-    if box.window_amount is None or box.window_unit is None:
+    window = known_window(box)
+    if window is None:
         return 0
-    window = BookingWindow(box.window_amount, WindowUnit(box.window_unit))
     moved = 0
     for row in await Prebooking.filter(user=user, box_id=box.box_id,
                                        status=PrebookingStatus.PENDING):
