@@ -20,6 +20,7 @@ from api.settings import Settings
 from models.migrate import apply_migrations
 from tests.postgres import fresh_database
 from tests.servers import ServerThread, free_port, serve
+from tests.stack import stack_settings
 
 
 @dataclass
@@ -57,17 +58,12 @@ def running_api(tmp_path: Path, **variables: object) -> Iterator[Api]:
     """The API on a free port, on SQLite or (PREBOOK_TEST_DATABASE=postgres) PostgreSQL;
     `variables` are environment variables of its settings (PREBOOK_BODY_TIMEOUT_S=0.5…)."""
     with ExitStack() as stack:
-        database_url = f"sqlite://{tmp_path / 'prebook.sqlite3'}"
+        database_url = None  # SQLite in tmp_path
         if os.environ.get("PREBOOK_TEST_DATABASE") == "postgres":
             database_url = stack.enter_context(fresh_database())
         port, closed = free_port(), f"http://127.0.0.1:{free_port()}"
-        settings = Settings.from_env({
-            "PREBOOK_ENV": "dev", "PREBOOK_PORT": str(port), "PREBOOK_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": database_url, "PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "QSTASH_URL": closed, "AIMHARDER_LOGIN_URL": closed,
-            "AIMHARDER_ACCOUNT_URL": closed, "AIMHARDER_BOX_URL": closed + "/{subdomain}",
-            **{name: str(value) for name, value in variables.items()},
-        })
+        settings = stack_settings(tmp_path, api_port=port, qstash_url=closed, fakebox_url=closed,
+                                  database_url=database_url, **variables)
         asyncio.run(apply_migrations(settings.server.database_url))
         server = stack.enter_context(serve(create_app(settings), port=port))
         yield Api(server=server, settings=settings)

@@ -30,10 +30,17 @@ def alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
 
 
-def embedded(stack: Stack) -> QStash:
-    """The app's own scheduler, with the credentials it made at start-up."""
-    settings: Settings = stack.api.server.lifespan.state["settings"]  # the lifespan's AppState
+def running_settings(stack: Stack) -> Settings:
+    """The settings the app runs with: the embedded scheduler's URL and the credentials it
+    made at start-up (the lifespan's AppState)."""
+    settings: Settings = stack.api.server.lifespan.state["settings"]
     assert not settings.qstash.enabled and settings.qstash.url != stack.qstash.url
+    return settings
+
+
+def embedded(stack: Stack) -> QStash:
+    """The app's own scheduler."""
+    settings = running_settings(stack)
     return QStash(str(settings.qstash.token), base_url=settings.qstash.url)
 
 
@@ -85,9 +92,9 @@ def prebook_cli(stack: Stack, *args: str, **env: str) -> subprocess.CompletedPro
 
 
 def test_the_operator_commands_reach_the_embedded_scheduler(alone: Stack) -> None:
-    endpoint = stack_data(alone) / "localqstash" / "endpoint.json"
+    endpoint = alone.settings.server.data_dir / "localqstash" / "endpoint.json"
     assert stat.S_IMODE(endpoint.stat().st_mode) == 0o600
-    assert json.loads(endpoint.read_text())["url"] == embedded_url(alone)
+    assert json.loads(endpoint.read_text())["url"] == running_settings(alone).qstash.url
     listed = prebook_cli(alone, "schedules", "list")
     assert listed.returncode == 0, listed.stderr
     for declared in DECLARED:
@@ -106,12 +113,3 @@ def test_without_a_running_server_the_operator_commands_say_so(alone: Stack,
         {"url": "http://127.0.0.1:9", "token": "t", "pid": 2**22 + 12345}))
     gone = prebook_cli(alone, "dlq", "list", PREBOOK_DATA_DIR=str(tmp_path))
     assert gone.returncode == 2 and "is gone" in gone.stderr, gone.stderr
-
-
-def stack_data(stack: Stack) -> Path:
-    return stack.settings.server.data_dir
-
-
-def embedded_url(stack: Stack) -> str:
-    settings: Settings = stack.api.server.lifespan.state["settings"]
-    return settings.qstash.url
