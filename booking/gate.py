@@ -80,10 +80,10 @@ class _Batch:
     async def run(self) -> None:
         quiet: Release | None = None
         try:
-            await self.gate.sleep_until(self.target_ns - self.gate.rearm_lead_ns)
+            await self._nap_until(self.target_ns - self.gate.rearm_lead_ns)
             await asyncio.gather(*(e.shot.open(max_age_s=FRESH_FOR_S) for e in self.entrants),
                                  return_exceptions=True)
-            await self.gate.sleep_until(self.target_ns - QUIET_BEFORE_NS)
+            await self._nap_until(self.target_ns - QUIET_BEFORE_NS)
             quiet = self.gate.collector.take()  # no collection pause on the instant
             await self.gate.sleep_until(self.target_ns)
             self.released = True
@@ -103,6 +103,12 @@ class _Batch:
         finally:
             if quiet is not None:
                 quiet.release()
+
+    async def _nap_until(self, target_ns: int) -> None:
+        """A plain event-loop sleep, for the points before the instant that need no precision:
+        the precise wait's final spin would hold the loop (and a batch firing meanwhile) for
+        nothing."""
+        await asyncio.sleep(max(0.0, (target_ns - self.gate.now_ns()) / 1e9))
 
     async def _fire_waves(self, ordered: list[_Entrant], quiet: Release) -> None:
         size, spread_ms = len(ordered), 0.0
