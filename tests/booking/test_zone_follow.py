@@ -13,6 +13,7 @@ from booking.events import Change
 from booking.services import Services
 from jobs.client import JobClient
 from models.prebookings import Prebooking, PrebookingStatus
+from models.users import User
 from tests.booking.boxkit import DEMO_BOX_ID, connected_user, fake_class
 from tests.servers import ServerThread, free_port
 
@@ -25,12 +26,12 @@ class Caught:
         self.changes.append(change)
 
 
-async def _pending(services: Services, box_url: str, user: object, hours: int) -> Prebooking:
+async def _pending(services: Services, box_url: str, user: User, hours: int) -> Prebooking:
     start = (datetime.now(UTC) + timedelta(days=20)).replace(hour=hours, minute=0, second=0,
                                                             microsecond=0)
     made = await fake_class(box_url, start=start)
     row = await prebookings.create(
-        user, prebookings.NewPrebooking(box_id=DEMO_BOX_ID, class_id=str(made["id"]),  # type: ignore[arg-type]
+        user, prebookings.NewPrebooking(box_id=DEMO_BOX_ID, class_id=str(made["id"]),
                                         day=made["date"]), services=services)
     assert row.status is PrebookingStatus.PENDING and row.qstash_message_id
     return row
